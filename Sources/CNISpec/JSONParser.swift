@@ -55,7 +55,7 @@ private struct JSONParser {
     }
 
     mutating func expectWord(_ word: StaticString) throws(JSONSyntaxError) {
-        let count = word.utf8CodeUnitsCount
+        let count = word.utf8CodeUnitCount
         let matches = word.withUTF8Buffer { w in
             index + count <= bytes.count && bytes[index..<index + count].elementsEqual(w)
         }

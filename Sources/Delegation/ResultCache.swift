@@ -1,0 +1,98 @@
+import CNISpec
+
+/// One file of the libcni results cache, in libcni's own format, so tools that
+/// read libcni caches (and a later libcni-based runtime) understand ours.
+public struct CachedResult: Sendable, Equatable {
+    public var containerID: String
+    public var networkName: String
+    public var ifName: String
+    public var netns: String
+    /// The network configuration bytes the attachment was made with.
+    public var config: [UInt8]
+    public var cniArgs: CNIArgs
+    public var capabilityArgs: JSONObject
+    public var result: JSONValue?
+
+    public init(containerID: String, networkName: String, ifName: String, netns: String, config: [UInt8],
+                cniArgs: CNIArgs, capabilityArgs: JSONObject, result: JSONValue?) {
+        self.containerID = containerID
+        self.networkName = networkName
+        self.ifName = ifName
+        self.netns = netns
+        self.config = config
+        self.cniArgs = cniArgs
+        self.capabilityArgs = capabilityArgs
+        self.result = result
+    }
+
+    var json: JSONValue {
+        var object = JSONObject([
+            ("kind", "cniCacheV1"),
+            ("containerId", .string(containerID)),
+            ("config", .string(Base64.encode(config))),
+            ("ifName", .string(ifName)),
+            ("networkName", .string(networkName)),
+            ("netns", .string(netns)),
+            ("cniArgs", cniArgs.json),
+        ])
+        if !capabilityArgs.isEmpty { object["capabilityArgs"] = .object(capabilityArgs) }
+        if let result { object["result"] = result }
+        return .object(object)
+    }
+
+    init?(json: JSONValue) {
+        guard json["kind"]?.stringValue == "cniCacheV1",
+              let containerID = json["containerId"]?.stringValue,
+              let networkName = json["networkName"]?.stringValue,
+              let ifName = json["ifName"]?.stringValue,
+              let config = json["config"]?.stringValue.flatMap(Base64.decode)
+        else { return nil }
+        self.init(containerID: containerID, networkName: networkName, ifName: ifName,
+                  netns: json["netns"]?.stringValue ?? "", config: config,
+                  cniArgs: CNIArgs(json: json["cniArgs"]),
+                  capabilityArgs: json["capabilityArgs"]?.objectValue ?? JSONObject(),
+                  result: json["result"].flatMap { $0.isNull ? nil : $0 })
+    }
+}
+
+/// `<cacheDir>/results/<network>-<containerID>-<ifname>`, as libcni lays it out.
+public struct ResultCache: Sendable {
+    public var cacheDir: String
+
+    public init(cacheDir: String) { self.cacheDir = cacheDir }
+
+    public var directory: String { FileIO.join(cacheDir, "results") }
+
+    public func path(network: String, containerID: String, ifName: String) -> String {
+        FileIO.join(directory, "\(network)-\(containerID)-\(ifName)")
+    }
+
+    public func save(_ entry: CachedResult) throws(CNIError) {
+        try FileIO.writeAtomically(path(network: entry.networkName, containerID: entry.containerID, ifName: entry.ifName),
+                                   entry.json.serializedBytes)
+    }
+
+    /// The entry, or nil when absent or unreadable (a broken cache never blocks a DEL).
+    public func load(network: String, containerID: String, ifName: String) -> CachedResult? {
+        load(path: path(network: network, containerID: containerID, ifName: ifName))
+    }
+
+    public func remove(network: String, containerID: String, ifName: String) throws(CNIError) {
+        try FileIO.remove(path(network: network, containerID: containerID, ifName: ifName))
+    }
+
+    /// Every readable entry, optionally only one container's. Names alone are
+    /// ambiguous (network names may contain '-'), so the file content decides.
+    public func entries(containerID: String? = nil) -> [CachedResult] {
+        FileIO.list(directory).compactMap { name -> CachedResult? in
+            if let containerID, !name.contains("-\(containerID)-") { return nil }
+            guard !name.contains(".tmp-"), let entry = load(path: FileIO.join(directory, name)) else { return nil }
+            return containerID == nil || entry.containerID == containerID ? entry : nil
+        }
+    }
+
+    private func load(path: String) -> CachedResult? {
+        guard let bytes = try? FileIO.read(path), let json = try? JSONValue(parsing: bytes) else { return nil }
+        return CachedResult(json: json)
+    }
+}
