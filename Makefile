@@ -1,0 +1,34 @@
+# multus-swift — build, test, demo, bench.
+SWIFT ?= swift
+export PATH := /opt/swift/usr/bin:$(PATH)
+RELEASE_BIN := .build/release/multus-swift
+
+.PHONY: all build release test demo bench deps clean
+
+all: build
+
+# Debian packages the build, the tests and the demo need (apt; idempotent).
+deps:
+	@scripts/install-deps.sh
+
+build:
+	$(SWIFT) build
+
+# One fully static executable: no Swift runtime, no libnl needed on the host.
+release:
+	$(SWIFT) build -c release -Xswiftc -static-executable --product multus-swift
+	@file -L $(RELEASE_BIN) | grep -q "statically linked" || { echo "release binary is not static"; exit 1; }
+	@ls -l $(RELEASE_BIN)
+
+# Unit tests plus end to end against the reference plugins (root needed for those).
+test: deps release
+	MULTUS_SWIFT_BIN=$(CURDIR)/$(RELEASE_BIN) $(SWIFT) test
+
+demo: deps release
+	@scripts/demo.sh $(RELEASE_BIN)
+
+bench: deps release
+	@scripts/bench.sh $(RELEASE_BIN)
+
+clean:
+	rm -rf .build
