@@ -17,6 +17,7 @@ build:
 # One fully static executable: no Swift runtime, no libnl needed on the host.
 release:
 	$(SWIFT) build -c release -Xswiftc -static-executable --product multus-swift
+	strip $(RELEASE_BIN)
 	@file -L $(RELEASE_BIN) | grep -q "statically linked" || { echo "release binary is not static"; exit 1; }
 	@ls -l $(RELEASE_BIN)
 

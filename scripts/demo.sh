@@ -8,21 +8,22 @@ BIN=$(readlink -f "$BIN")
 [ "$(id -u)" -eq 0 ] || { echo "the demo creates namespaces and links: run it as root" >&2; exit 1; }
 
 NS=msw-demo
-DIR=$(mktemp -d /tmp/msw-demo.XXXXXX)
+DIR=
 cleanup() {
   ip netns del "$NS" 2>/dev/null || true
   ip link del msw-demo-m 2>/dev/null || true
   ip link del msw-demo-br 2>/dev/null || true
-  rm -rf "$DIR"
+  [ -z "$DIR" ] || rm -rf "$DIR"
 }
 trap cleanup EXIT
-cleanup
+cleanup   # leftovers of an interrupted earlier run
 DIR=$(mktemp -d /tmp/msw-demo.XXXXXX)
 
 ip netns add "$NS"
 # The macvlan master: the host end of a veth pair made for the demo.
 ip link add msw-demo-m type veth peer name msw-demo-p
 ip link set msw-demo-m up
+ip link set msw-demo-p up
 mkdir -p "$DIR/net.d"
 
 cat > "$DIR/net.d/10-cluster.conf" <<JSON

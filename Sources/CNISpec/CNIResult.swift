@@ -122,7 +122,7 @@ extension CNIResult {
         if case .string(let text)? = object["cniVersion"], !text.isEmpty {
             cniVersion = try CNIVersion.parseSupported(text, field: "result cniVersion")
         } else {
-            cniVersion = try CNIVersion.parseSupported("1.1.0", field: "result cniVersion")
+            cniVersion = try CNIVersion.parseSupported(defaultVersion.description, field: "result cniVersion")
         }
         dns = try root.object("dns").map { fields throws(CNIError) in try DNS(fields) } ?? DNS()
 

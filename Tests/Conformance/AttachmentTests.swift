@@ -78,7 +78,7 @@ struct AttachmentTests {
         let error = try #require(add.json)
         let msg = error["msg"]?.stringValue ?? ""
         #expect(msg.contains("broken-macvlan"), "\(msg)")
-        #expect(msg.contains("nosuch\(sandbox.id)"), "the cause (the missing master) is named: \(msg)")
+        #expect(msg.contains("type=\"macvlan\"") && msg.contains("Link not found"), "the plugin and its cause are named: \(msg)")
         #expect(error["code"]?.intValue != nil)
         #expect(try sandbox.interfaces().isEmpty)
         #expect(sandbox.reservedAddresses().isEmpty)
