@@ -38,7 +38,8 @@ public struct ReadinessIndicator: Sendable {
                         + "readinessindicatorfile @ \(path). pollimmediate error: timed out waiting for the condition"
                 )
             }
-            sleep(for: min(pollInterval, remaining))
+            // A zero or negative interval would spin: poll at most every 10 ms.
+            sleep(for: min(max(pollInterval, .milliseconds(10)), remaining))
         }
     }
 
