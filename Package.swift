@@ -9,6 +9,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // The CNI protocol as values. No I/O, no Foundation.
@@ -20,20 +25,44 @@ let package = Package(
         .target(name: "Netlink", dependencies: ["CNetlink"]),
         // gzip for rotated log files (logOptions.compress).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // A small typed Kubernetes client and the ClusterState the core reads through.
+        .target(name: "KubeAPI", dependencies: [
+            "CNISpec",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
         .target(name: "MultusCore", dependencies: [
-            "CNISpec", "Delegation", "Netlink", "CZlib",
+            "CNISpec", "Delegation", "Netlink", "CZlib", "KubeAPI",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // `multus-swift install`: the thin entrypoint of the DaemonSet.
+        .target(name: "MultusInstall", dependencies: ["CNISpec", "Delegation"]),
         .executableTarget(name: "multus-swift", dependencies: [
-            "MultusCore",
+            "MultusCore", "MultusInstall",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+
+        // A Kubernetes API server double for the tests (the real one cannot run
+        // here): TLS, bearer tokens, Status bodies, resourceVersion conflicts,
+        // merge patch, HTTP/2, request counting. Never linked into the binary.
+        .target(name: "KubeAPIServerDouble", dependencies: [
+            "CNISpec",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ], path: "Tests/Support/KubeAPIServerDouble"),
 
         .testTarget(name: "CNISpecTests", dependencies: ["CNISpec"]),
         .testTarget(name: "DelegationTests", dependencies: ["Delegation"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
+        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeAPIServerDouble"]),
         .testTarget(name: "MultusCoreTests", dependencies: ["MultusCore"]),
+        .testTarget(name: "MultusInstallTests", dependencies: ["MultusInstall"]),
         // End to end: the built binary, the reference plugins, real namespaces.
-        .testTarget(name: "Conformance", dependencies: ["CNISpec"]),
+        .testTarget(name: "Conformance", dependencies: ["CNISpec", "KubeAPIServerDouble"]),
     ]
 )
