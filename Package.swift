@@ -33,8 +33,10 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Yams", package: "Yams"),
         ]),
+        // network-status entries from CNI results.
+        .target(name: "NetworkStatus", dependencies: ["CNISpec"]),
         .target(name: "MultusCore", dependencies: [
-            "CNISpec", "Delegation", "Netlink", "CZlib", "KubeAPI",
+            "CNISpec", "Delegation", "Netlink", "CZlib", "KubeAPI", "NetworkStatus",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // `multus-swift install`: the thin entrypoint of the DaemonSet.
@@ -60,6 +62,7 @@ let package = Package(
         .testTarget(name: "DelegationTests", dependencies: ["Delegation"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeAPIServerDouble"]),
+        .testTarget(name: "NetworkStatusTests", dependencies: ["NetworkStatus"]),
         .testTarget(name: "MultusCoreTests", dependencies: ["MultusCore"]),
         .testTarget(name: "MultusInstallTests", dependencies: ["MultusInstall"]),
         // End to end: the built binary, the reference plugins, real namespaces.

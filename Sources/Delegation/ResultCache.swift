@@ -77,6 +77,13 @@ public struct ResultCache: Sendable {
         load(path: path(network: network, containerID: containerID, ifName: ifName))
     }
 
+    /// Replaces the cached result of an attachment (after Multus changed its routes).
+    public func updateResult(network: String, containerID: String, ifName: String, to result: JSONValue) throws(CNIError) {
+        guard var entry = load(network: network, containerID: containerID, ifName: ifName) else { return }
+        entry.result = result
+        try save(entry)
+    }
+
     public func remove(network: String, containerID: String, ifName: String) throws(CNIError) {
         try FileIO.remove(path(network: network, containerID: containerID, ifName: ifName))
     }

@@ -1,15 +1,26 @@
 import CNISpec
 import Delegation
+import KubeAPI
 
 extension Multus {
-    /// ADD: plan, record the plan, run every delegate in order, and undo all of
-    /// it if any step fails. Returns the master's result for the runtime.
-    public func add() throws(CNIError) -> JSONValue {
+    /// ADD: look up the pod, plan, record the plan, run every delegate in order,
+    /// fix the default route, publish network-status — and undo all of it if any
+    /// step fails. Returns the master's result for the runtime.
+    public func add() async throws(CNIError) -> JSONValue {
         try waitForReadiness()
-        let podNamespace = env.args["K8S_POD_NAMESPACE"]
-        let plan = try planner.attachments(for: try planner.staticDelegates(podNamespace: podNamespace), env: env)
+        let pod = try await lookupPod()
+        let networks: [PlannedNetwork]
+        do {
+            networks = try await resolver.networks(podNamespace: podKey?.namespace, pod: pod)
+        } catch {
+            if let pod, error.msg.hasPrefix(NetworkResolver.noNetworkFound) {
+                await post(PodEvent(pod: podKey!, podUID: pod.metadata.uid, type: "Warning", reason: "NoNetworkFound", message: error.msg))
+            }
+            throw error.prefixed(context("plan"))
+        }
+        let plan = try planner.attachments(for: networks, env: env)
         for attachment in plan where !attachment.isMaster {
-            if try inspector.interfaceExists(named: attachment.ifName, inNetns: env.netns) {
+            if try sandbox.interfaceExists(named: attachment.ifName, inNetns: env.netns) {
                 throw .invalidConfig("\(context(attachment.delegate.statusName)): cannot set interface name to \"\(attachment.ifName)\": an interface of that name already exists in \(env.netns)")
             }
         }
@@ -18,13 +29,12 @@ extension Multus {
         // leaves DEL the list of what to undo.
         try attachmentCache.save(AttachmentRecord(containerID: env.containerID, netns: env.netns,
                                                   attachments: plan.map(\.cached)))
-        var masterResult: JSONValue?
+        var results: [JSONValue] = []
         for (index, attachment) in plan.enumerated() {
             let network = attachment.delegate.statusName
             logger.info("\(context(network)): ADD \(attachment.network.plugins.map(\.type)) as \(attachment.ifName)")
             do {
-                let result = try runner.add(attachment.network, attachment.runtimeConf(containerID: env.containerID, netns: env.netns))
-                if attachment.isMaster { masterResult = try resultForRuntime(result, of: attachment.network) }
+                results.append(try runner.add(attachment.network, attachment.runtimeConf(containerID: env.containerID, netns: env.netns)))
             } catch {
                 let failure = error.prefixed("\(context(network)): error adding container to network \"\(network)\"")
                 logger.error("\(failure.description)")
@@ -32,8 +42,15 @@ extension Multus {
                 throw failure
             }
         }
-        guard let masterResult else { throw .invalidConfig("no master network to attach") }
-        return masterResult
+        do {
+            try applyDefaultRoutes(plan, &results)
+            if let pod, let key = podKey { try await publish(plan, results, for: pod, key) }
+        } catch {
+            logger.error("\(error.description)")
+            rollBack(plan[...])
+            throw error
+        }
+        return try CNIResult.convert(results[0], from: plan[0].network.cniVersion, to: config.cniVersion)
     }
 
     /// Deletes what ADD created (including the failing delegate, which may have

@@ -9,13 +9,17 @@ public struct Attachment: Sendable, Equatable {
     public var args: CNIArgs
     public var capabilityArgs: JSONObject
     public var isMaster: Bool
+    /// Gateways from the selection's `default-route`: this interface gets the pod's default route.
+    public var defaultRoute: [String]
 
-    public init(delegate: Delegate, ifName: String, args: CNIArgs, capabilityArgs: JSONObject, isMaster: Bool) {
+    public init(delegate: Delegate, ifName: String, args: CNIArgs, capabilityArgs: JSONObject, isMaster: Bool,
+                defaultRoute: [String] = []) {
         self.delegate = delegate
         self.ifName = ifName
         self.args = args
         self.capabilityArgs = capabilityArgs
         self.isMaster = isMaster
+        self.defaultRoute = defaultRoute
     }
 
     public var network: NetworkConfigList { delegate.network }

@@ -1,5 +1,6 @@
 import CNISpec
 import Delegation
+import KubeAPI
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -14,9 +15,9 @@ public enum CNIEntryPoint {
     }
 
     public static func run(environment: [String: String], stdin: [UInt8],
-                           inspector: any SandboxInspecting) -> Outcome {
+                           sandbox: any SandboxNetworking) async -> Outcome {
         var errorVersion = CNIVersion.latest.description
-        do {
+        do throws(CNIError) {
             let env = try CNIEnvironment(environment: environment)
             if env.command == .version { return Outcome(stdout: CNIVersion.versionInfo.serialized, exitStatus: 0) }
 
@@ -28,23 +29,41 @@ public enum CNIEntryPoint {
             let config = try MultusConfig(parsing: stdin)
             let logger = MultusLogging.makeLogger(settings: config.log)
             logger.debug("\(env.command.rawValue) container=\(env.containerID) netns=\(env.netns) ifname=\(env.ifName) args=\(env.args.text) config=\(redactedForLog(config.source).serialized)")
-            let multus = Multus(config: config, env: env,
-                                processEnvironment: environment.map { "\($0.key)=\($0.value)" },
-                                inspector: inspector, logger: logger)
+            let cluster = clusterState(for: config)
+            let multus = Multus(config: config, env: env, processEnvironment: environment.map { "\($0.key)=\($0.value)" },
+                                sandbox: sandbox, cluster: cluster, logger: logger)
             // swift-log evaluates the message only when debug is enabled.
             defer { logger.debug("\(env.command.rawValue) finished for \(env.containerID); peak RSS \(peakRSSKiB()) KiB") }
-            switch env.command {
-            case .add: return Outcome(stdout: try multus.add().serialized, exitStatus: 0)
-            case .del: try multus.del()
-            case .check: try multus.check()
-            case .status: try multus.status()
-            case .gc: try multus.gc()
-            case .version: break
+            let stdout: String
+            do throws(CNIError) {
+                switch env.command {
+                case .add: stdout = try await multus.add().serialized
+                case .del: try await multus.del(); stdout = ""
+                case .check: try multus.check(); stdout = ""
+                case .status: try await multus.status(); stdout = ""
+                case .gc: try await multus.gc(); stdout = ""
+                case .version: stdout = ""
+                }
+            } catch {
+                await cluster?.shutdown()
+                throw error
             }
-            return Outcome(stdout: "", exitStatus: 0)
+            await cluster?.shutdown()
+            return Outcome(stdout: stdout, exitStatus: 0)
         } catch {
             return Outcome(stdout: error.json(cniVersion: errorVersion).serialized, exitStatus: 1)
         }
+    }
+
+    /// The API server (kubeconfig) or a manifest folder; connected on first use.
+    static func clusterState(for config: MultusConfig) -> (any ClusterState)? {
+        if let kubeconfig = config.kubeconfig {
+            return LazyClusterState { () throws(KubeError) -> any ClusterState in
+                try APIServerClusterState.connect(kubeconfigPath: kubeconfig)
+            }
+        }
+        if let dir = config.manifestDir { return ManifestDirectoryClusterState(directory: dir) }
+        return nil
     }
 }
 

@@ -18,9 +18,9 @@ extension Multus {
     }
 
     /// STATUS is the master's.
-    public func status() throws(CNIError) {
+    public func status() async throws(CNIError) {
         try waitForReadiness()
-        guard let master = try planner.staticDelegates(podNamespace: nil).first else { return }
-        try runner.status(master.network)
+        guard let master = try await configuredNetworks().first else { return }
+        try runner.status(master.delegate.network)
     }
 }

@@ -4,7 +4,7 @@ import Delegation
 extension Multus {
     /// DEL: undo every recorded attachment in reverse. Idempotent, needs no API,
     /// and tolerates a netns that is already gone.
-    public func del() throws(CNIError) {
+    public func del() async throws(CNIError) {
         if let file = config.readinessIndicatorFile, !ReadinessIndicator(path: file).isReady() {
             logger.info("DEL: readiness indicator \(file) is missing; deleting anyway")
         }
@@ -23,9 +23,9 @@ extension Multus {
             }
         case .unreadable(let why):
             logger.error("DEL \(env.containerID): \(why); falling back to the results cache")
-            attachments = attachmentsFromResultCache()
+            attachments = await attachmentsFromCachesOrPod()
         case .missing:
-            attachments = attachmentsFromResultCache()
+            attachments = await attachmentsFromCachesOrPod()
         }
 
         var firstFailure: CNIError?
@@ -45,6 +45,21 @@ extension Multus {
             try attachmentCache.remove(containerID: env.containerID)
         }
         if let firstFailure { throw firstFailure }
+    }
+
+    /// Without a scratch cache: the results cache, else (as Multus) the plan
+    /// rebuilt from the pod, else nothing to delete.
+    func attachmentsFromCachesOrPod() async -> [Attachment] {
+        let cached = attachmentsFromResultCache()
+        guard cached.isEmpty, cluster != nil else { return cached }
+        do {
+            guard let pod = try await lookupPod() else { return [] }
+            let networks = try await resolver.networks(podNamespace: podKey?.namespace, pod: pod)
+            return try planner.attachments(for: networks, env: env)
+        } catch {
+            logger.error("DEL \(env.containerID): cannot rebuild the attachments from the pod: \(error.description)")
+            return []
+        }
     }
 
     /// Rebuilds attachments from libcni results-cache entries of this container,

@@ -5,7 +5,7 @@ extension Multus {
     /// GC (1.1.0): delete the attachments of every container not in
     /// `cni.dev/valid-attachments`, with their caches, then forward GC to the
     /// configured delegates with what is still valid for each.
-    public func gc() throws(CNIError) {
+    public func gc() async throws(CNIError) {
         try waitForReadiness()
         let validContainers = Set((config.validAttachments ?? []).compactMap { $0["containerID"]?.stringValue })
         var remaining: [AttachmentRecord] = []
@@ -37,7 +37,7 @@ extension Multus {
             }
         }
 
-        for delegate in try planner.staticDelegates(podNamespace: nil) {
+        for delegate in try await configuredNetworks().map(\.delegate) {
             let valid = remaining.flatMap { record in
                 record.attachments.filter { $0.network == delegate.statusName }.map { cached -> JSONValue in
                     ["containerID": .string(record.containerID), "ifname": .string(cached.ifName)]

@@ -1,56 +1,61 @@
 import CNISpec
 import Delegation
+import KubeAPI
 import Logging
 
-/// Asks whether an interface already exists inside a sandbox. Behind a protocol
-/// so planning tests need no namespaces.
-public protocol SandboxInspecting: Sendable {
-    func interfaceExists(named name: String, inNetns path: String) throws(CNIError) -> Bool
-}
-
 /// The meta-plugin for one invocation: the configuration, the request, and the
-/// parts that act (plugin runner, sandbox inspector, logger).
+/// parts that act (plugin runner, pod namespace, cluster, logger).
 public struct Multus: Sendable {
     public var config: MultusConfig
     public var env: CNIEnvironment
     public var runner: NetworkRunner
-    public var inspector: any SandboxInspecting
+    public var sandbox: any SandboxNetworking
+    /// nil without `kubeconfig` or `manifestDir`: then only static networks exist.
+    public var cluster: (any ClusterState)?
     public var logger: Logger
     public var attachmentCache: AttachmentCache
 
-    public init(config: MultusConfig, env: CNIEnvironment, runner: NetworkRunner,
-                inspector: any SandboxInspecting, logger: Logger) {
+    public init(config: MultusConfig, env: CNIEnvironment, runner: NetworkRunner, sandbox: any SandboxNetworking,
+                cluster: (any ClusterState)? = nil, logger: Logger) {
         self.config = config
         self.env = env
         self.runner = runner
-        self.inspector = inspector
+        self.sandbox = sandbox
+        self.cluster = cluster
         self.logger = logger
         attachmentCache = AttachmentCache(cniDir: config.cniDir)
     }
 
     /// The real parts: plugins from binDir then CNI_PATH, caches under cniDir.
-    public init(config: MultusConfig, env: CNIEnvironment, processEnvironment: [String],
-                inspector: any SandboxInspecting, logger: Logger) {
+    public init(config: MultusConfig, env: CNIEnvironment, processEnvironment: [String], sandbox: any SandboxNetworking,
+                cluster: (any ClusterState)?, logger: Logger) {
         let locator = PluginLocator(directories: [config.binDir] + env.path)
         let invoker = PluginInvoker(locator: locator, baseEnvironment: processEnvironment)
         self.init(config: config, env: env, runner: NetworkRunner(invoker: invoker, cache: ResultCache(cacheDir: config.cniDir)),
-                  inspector: inspector, logger: logger)
+                  sandbox: sandbox, cluster: cluster, logger: logger)
     }
 
     var planner: Planner { Planner(config: config) }
+    var resolver: NetworkResolver { NetworkResolver(config: config, cluster: cluster) }
+
+    var podKey: ObjectKey? {
+        guard let ns = env.args["K8S_POD_NAMESPACE"], let name = env.args["K8S_POD_NAME"], !ns.isEmpty, !name.isEmpty
+        else { return nil }
+        return ObjectKey(namespace: ns, name: name)
+    }
 
     /// `namespace/name/uid`, or the container ID outside Kubernetes: the prefix of
     /// every error, so a message in kubelet's log says which pod it is about.
     var podRef: String {
-        guard let ns = env.args["K8S_POD_NAMESPACE"], let name = env.args["K8S_POD_NAME"] else { return env.containerID }
-        return "\(ns)/\(name)/\(env.args["K8S_POD_UID"] ?? "")"
+        guard let key = podKey else { return env.containerID }
+        return "\(key)/\(env.args["K8S_POD_UID"] ?? "")"
     }
 
     func context(_ network: String) -> String { "[\(podRef):\(network)]" }
 
-    /// The result for the runtime, in the cniVersion of the configuration it gave us.
-    func resultForRuntime(_ result: JSONValue, of net: NetworkConfigList) throws(CNIError) -> JSONValue {
-        try CNIResult.convert(result, from: net.cniVersion, to: config.cniVersion)
+    /// The master and defaultNetworks, as configured (STATUS and GC use them).
+    func configuredNetworks() async throws(CNIError) -> [PlannedNetwork] {
+        try await resolver.networks(podNamespace: nil, pod: nil)
     }
 
     /// ADD, STATUS and GC wait for the default network's readiness file; DEL does not.

@@ -12,6 +12,9 @@ public struct MultusConfig: Sendable {
     public var clusterNetwork: String?
     public var defaultNetworks: [String]
     public var kubeconfig: String?
+    /// A folder of Pod/NAD/ResourceClaim/ResourceSlice manifests that stands in
+    /// for the API server (local runs, demos); `kubeconfig` wins when both are set.
+    public var manifestDir: String?
     public var log: LogSettings
     public var readinessIndicatorFile: String?
     public var namespaceIsolation: Bool
@@ -53,6 +56,7 @@ public struct MultusConfig: Sendable {
         clusterNetwork = try f.string("clusterNetwork").flatMap { $0.isEmpty ? nil : $0 }
         defaultNetworks = try f.stringArray("defaultNetworks") ?? []
         kubeconfig = try f.string("kubeconfig").flatMap { $0.isEmpty ? nil : $0 }
+        manifestDir = try f.string("manifestDir").flatMap { $0.isEmpty ? nil : $0 }
         log = try LogSettings(config: json)
         readinessIndicatorFile = try f.string("readinessindicatorfile").flatMap { $0.isEmpty ? nil : $0 }
         namespaceIsolation = try f.bool("namespaceIsolation") ?? false

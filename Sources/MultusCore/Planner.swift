@@ -1,57 +1,58 @@
 import CNISpec
 import Delegation
 
-/// Turns the configuration and the request into the ordered list of
-/// attachments. Pure: no processes, no files beyond config lookups.
+/// Turns the resolved networks and the request into attachments: interface
+/// names, CNI_ARGS and capability values. Pure: no processes, files or API.
 public struct Planner: Sendable {
     public var config: MultusConfig
-    public var resolver: DelegateResolver
 
-    public init(config: MultusConfig) {
-        self.config = config
-        resolver = DelegateResolver(confDir: config.confDir)
-    }
+    public init(config: MultusConfig) { self.config = config }
 
-    /// Master (clusterNetwork wins over `delegates`), then defaultNetworks unless
-    /// the pod lives in a system namespace.
-    public func staticDelegates(podNamespace: String?) throws(CNIError) -> [Delegate] {
-        var delegates: [Delegate] = []
-        if let clusterNetwork = config.clusterNetwork {
-            delegates.append(try resolver.resolve(clusterNetwork, field: "clusterNetwork"))
-        } else {
-            for (i, json) in config.delegates.enumerated() {
-                do {
-                    delegates.append(Delegate(network: try NetworkConfigList(json: json)))
-                } catch {
-                    throw error.prefixed("delegates[\(i)]")
-                }
-            }
-        }
-        let isSystemPod = podNamespace.map(config.systemNamespaces.contains) ?? false
-        if !isSystemPod {
-            for (i, reference) in config.defaultNetworks.enumerated() {
-                delegates.append(try resolver.resolve(reference, field: "defaultNetworks[\(i)]"))
-            }
-        }
-        return delegates
-    }
-
-    /// Interface names and arguments for each delegate, in order. The master gets
-    /// CNI_IFNAME; the others `net<position in the whole list>`.
-    public func attachments(for delegates: [Delegate], env: CNIEnvironment) throws(CNIError) -> [Attachment] {
-        let args = Self.delegateArgs(runtimeArgs: env.args)
+    /// The master gets CNI_IFNAME; the others their requested interface, else
+    /// `net<position in the whole list>` (a custom name does not renumber the rest).
+    public func attachments(for networks: [PlannedNetwork], env: CNIEnvironment) throws(CNIError) -> [Attachment] {
+        let baseArgs = Self.delegateArgs(runtimeArgs: env.args)
         var seen = Set<String>()
         var plan: [Attachment] = []
-        for (index, delegate) in delegates.enumerated() {
+        for (index, planned) in networks.enumerated() {
             let isMaster = index == 0
-            let ifName = isMaster ? env.ifName : "net\(index)"
+            let selection = planned.selection
+            let ifName = isMaster ? env.ifName : selection?.interfaceRequest ?? "net\(index)"
             guard seen.insert(ifName).inserted else {
-                throw .invalidConfig("network \"\(delegate.statusName)\": interface name \"\(ifName)\" is used twice in this pod")
+                throw .invalidConfig("network \"\(planned.delegate.statusName)\": interface name \"\(ifName)\" is used twice in this pod")
             }
-            plan.append(Attachment(delegate: delegate, ifName: ifName, args: args,
-                                   capabilityArgs: config.runtimeConfig, isMaster: isMaster))
+            var args = baseArgs
+            var capabilities = config.runtimeConfig
+            if let selection {
+                if !selection.ips.isEmpty { args["IP"] = selection.ips.joined(separator: ",") }
+                if let mac = selection.mac { args["MAC"] = mac }
+                Self.overlay(&capabilities, with: selection)
+            }
+            plan.append(Attachment(delegate: planned.delegate, ifName: ifName, args: args,
+                                   capabilityArgs: capabilities, isMaster: isMaster,
+                                   defaultRoute: selection?.defaultRoute ?? []))
         }
+        try Self.checkSingleDefaultRoute(plan)
         return plan
+    }
+
+    /// The selection's requests win over the runtime's runtimeConfig.
+    static func overlay(_ capabilities: inout JSONObject, with s: NetworkSelection) {
+        if !s.ips.isEmpty { capabilities["ips"] = .array(s.ips.map(JSONValue.string)) }
+        if let mac = s.mac { capabilities["mac"] = .string(mac) }
+        if let guid = s.infinibandGUID { capabilities["infinibandGUID"] = .string(guid) }
+        if let portMappings = s.portMappings { capabilities["portMappings"] = portMappings }
+        if let bandwidth = s.bandwidth { capabilities["bandwidth"] = bandwidth }
+        if let deviceID = s.deviceID { capabilities["deviceID"] = .string(deviceID) }
+    }
+
+    /// At most one IPv4 and one IPv6 default-route gateway across the pod.
+    static func checkSingleDefaultRoute(_ plan: [Attachment]) throws(CNIError) {
+        let gateways = plan.flatMap(\.defaultRoute)
+        let v6 = gateways.filter { $0.contains(":") }.count
+        if v6 > 1 || gateways.count - v6 > 1 {
+            throw .invalidConfig("multus does not support ECMP for default-route: \(gateways.joined(separator: ", ")) asked for")
+        }
     }
 
     static let podKeys = ["K8S_POD_NAMESPACE", "K8S_POD_NAME", "K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID"]

@@ -1,6 +1,5 @@
 import ArgumentParser
 import MultusCore
-import Netlink
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,8 +7,8 @@ import Glibc
 /// The runtime sets CNI_COMMAND; anything else is a person at a shell.
 let environment = ProcessEnvironment.current
 if environment["CNI_COMMAND"] != nil {
-    let outcome = CNIEntryPoint.run(environment: environment, stdin: ProcessEnvironment.readStandardInput(),
-                                    inspector: NetlinkSandboxInspector())
+    let outcome = await CNIEntryPoint.run(environment: environment, stdin: ProcessEnvironment.readStandardInput(),
+                                          sandbox: NetlinkSandbox())
     if !outcome.stdout.isEmpty { print(outcome.stdout) }
     exit(outcome.exitStatus)
 }

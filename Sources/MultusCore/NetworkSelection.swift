@@ -1,0 +1,145 @@
+import CNISpec
+
+/// One element of `k8s.v1.cni.cncf.io/networks` (the Network Plumbing WG
+/// NetworkSelectionElement): which NAD, and what the pod asks of it.
+public struct NetworkSelection: Sendable, Equatable {
+    public var name: String
+    public var namespace: String
+    public var interfaceRequest: String?
+    public var ips: [String] = []
+    public var mac: String?
+    public var infinibandGUID: String?
+    public var portMappings: JSONValue?
+    public var bandwidth: JSONValue?
+    public var deviceID: String?
+    public var cniArgs: JSONObject?
+    public var defaultRoute: [String] = []
+
+    public init(name: String, namespace: String, interfaceRequest: String? = nil) {
+        self.name = name
+        self.namespace = namespace
+        self.interfaceRequest = interfaceRequest
+    }
+
+    public var key: String { "\(namespace)/\(name)" }
+
+    static let annotation = "k8s.v1.cni.cncf.io/networks"
+
+    /// Parses the annotation: JSON when it contains `[`, `{` or `"` (and then it
+    /// must be an array), else `[namespace/]name[@ifname]` separated by commas.
+    public static func parse(_ text: String, defaultNamespace: String) throws(CNIError) -> [NetworkSelection] {
+        let selections = text.contains(where: { $0 == "[" || $0 == "{" || $0 == "\"" })
+            ? try parseJSON(text, defaultNamespace: defaultNamespace)
+            : try parseList(text, defaultNamespace: defaultNamespace)
+        for selection in selections { try selection.validate() }
+        return selections
+    }
+
+    private static func fail(_ why: String) -> CNIError {
+        .invalidConfig("invalid \(annotation) annotation: \(why)")
+    }
+
+    private static func parseList(_ text: String, defaultNamespace: String) throws(CNIError) -> [NetworkSelection] {
+        var result: [NetworkSelection] = []
+        for rawItem in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let item = String(rawItem).trimmingSpace
+            let slashParts = item.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            guard slashParts.count <= 2 else { throw fail("\"\(item)\" has more than one '/'") }
+            let namespace = slashParts.count == 2 ? slashParts[0].trimmingSpace : ""
+            let atParts = slashParts.last!.split(separator: "@", omittingEmptySubsequences: false).map { String($0).trimmingSpace }
+            guard atParts.count <= 2 else { throw fail("\"\(item)\" has more than one '@'") }
+            let name = atParts[0]
+            let ifName = atParts.count == 2 ? atParts[1] : ""
+            for part in [namespace, name, ifName] where !part.isEmpty && !isDNSLabel(part) {
+                throw fail("\"\(part)\" in \"\(item)\" must consist of lower case alphanumeric characters or '-', and start and end with an alphanumeric character")
+            }
+            guard !name.isEmpty else { throw fail("\"\(item)\" names no network") }
+            result.append(NetworkSelection(name: name, namespace: namespace.isEmpty ? defaultNamespace : namespace,
+                                           interfaceRequest: ifName.isEmpty ? nil : ifName))
+        }
+        return result
+    }
+
+    /// `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+    static func isDNSLabel(_ s: String) -> Bool {
+        let bytes = Array(s.utf8)
+        func alnum(_ b: UInt8) -> Bool {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(b) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b)
+        }
+        guard let first = bytes.first, let last = bytes.last, alnum(first), alnum(last) else { return false }
+        return bytes.allSatisfy { alnum($0) || $0 == UInt8(ascii: "-") }
+    }
+
+    private static func parseJSON(_ text: String, defaultNamespace: String) throws(CNIError) -> [NetworkSelection] {
+        let json: JSONValue
+        do { json = try JSONValue(parsing: text) } catch { throw fail("not valid JSON: \(error)") }
+        guard case .array(let elements) = json else { throw fail("the JSON form must be an array, not \(json.kindName)") }
+        var result: [NetworkSelection] = []
+        for (i, element) in elements.enumerated() {
+            guard case .object(let o) = element else { throw fail("element \(i) must be an object, not \(element.kindName)") }
+            result.append(try selection(from: o, index: i, defaultNamespace: defaultNamespace))
+        }
+        return result
+    }
+
+    private static func selection(from o: JSONObject, index i: Int, defaultNamespace: String) throws(CNIError) -> NetworkSelection {
+        func string(_ key: String) throws(CNIError) -> String? {
+            guard let v = o[key], !v.isNull else { return nil }
+            guard let s = v.stringValue else { throw fail("element \(i): \"\(key)\" must be a string, not \(v.kindName)") }
+            return s
+        }
+        func strings(_ key: String) throws(CNIError) -> [String] {
+            guard let v = o[key], !v.isNull else { return [] }
+            guard let list = v.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
+                throw fail("element \(i): \"\(key)\" must be an array of strings")
+            }
+            return list.compactMap(\.stringValue)
+        }
+        guard let name = try string("name"), !name.isEmpty else { throw fail("element \(i) has no \"name\"") }
+        let namespace = try string("namespace").flatMap { $0.isEmpty ? nil : $0 } ?? defaultNamespace
+        let interface = try string("interface")
+        let interfaceRequest = try string("interfaceRequest")
+        var s = NetworkSelection(name: name, namespace: namespace, interfaceRequest: interface ?? interfaceRequest)
+        if s.interfaceRequest?.isEmpty == true { s.interfaceRequest = nil }
+        s.ips = try strings("ips")
+        s.mac = try string("mac")
+        s.infinibandGUID = try string("infiniband-guid")
+        s.deviceID = try string("deviceID")
+        s.defaultRoute = try strings("default-route")
+        if let v = o["portMappings"], !v.isNull {
+            guard v.arrayValue != nil else { throw fail("element \(i): \"portMappings\" must be an array") }
+            s.portMappings = v
+        }
+        if let v = o["bandwidth"], !v.isNull {
+            guard v.objectValue != nil else { throw fail("element \(i): \"bandwidth\" must be an object") }
+            s.bandwidth = v
+        }
+        if let v = o["cni-args"], !v.isNull {
+            guard let args = v.objectValue else { throw fail("element \(i): \"cni-args\" must be an object") }
+            s.cniArgs = args
+        }
+        return s
+    }
+
+    /// Multus's checks on the requested values; each message names the value.
+    func validate() throws(CNIError) {
+        if let ifName = interfaceRequest {
+            do { try Validation.interfaceName(ifName, field: "the interface request of \(key)") } catch {
+                throw .invalidConfig(error.msg)
+            }
+        }
+        for ip in ips {
+            let ok = ip.contains("/") ? IPText.isCIDR(ip) : IPText.isIP(ip)
+            if !ok { throw .invalidConfig("network \(key): failed to parse IP address \"\(ip)\" in \"ips\"") }
+        }
+        if let mac, !HardwareAddress.isValid(mac) {
+            throw .invalidConfig("network \(key): failed to parse mac address \"\(mac)\"")
+        }
+        if let guid = infinibandGUID, !HardwareAddress.isValid(guid) {
+            throw .invalidConfig("network \(key): failed to parse infiniband guid \"\(guid)\"")
+        }
+        for gateway in defaultRoute where !IPText.isIP(gateway) {
+            throw .invalidConfig("network \(key): failed to parse default-route gateway \"\(gateway)\"")
+        }
+    }
+}
