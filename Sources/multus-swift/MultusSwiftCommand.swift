@@ -8,7 +8,7 @@ struct MultusSwiftCommand: ParsableCommand {
         abstract: "A Multus-compatible CNI meta-plugin.",
         discussion: "Run by a container runtime with CNI_COMMAND set, it attaches a pod to several networks. "
             + "Without CNI_COMMAND it offers the commands below.",
-        subcommands: [Version.self])
+        subcommands: [Version.self, InstallCommand.self])
 
     struct Version: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the version and the CNI versions spoken.")

@@ -1,0 +1,30 @@
+import CNISpec
+
+/// Why an install step failed, in words for the pod log.
+public enum InstallError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalidOption(String)
+    /// A file could not be read, written, renamed or removed.
+    case io(String)
+    /// The primary CNI config cannot be wrapped (no cniVersion, bad JSON, …).
+    case primaryConfig(String)
+    /// The service account token or CA is missing or unreadable.
+    case serviceAccount(String)
+
+    public var description: String {
+        switch self {
+        case .invalidOption(let m), .io(let m), .primaryConfig(let m), .serviceAccount(let m): m
+        }
+    }
+
+    static func from(_ error: CNIError) -> InstallError {
+        .io(error.details.isEmpty ? error.msg : "\(error.msg): \(error.details)")
+    }
+}
+
+/// CNI versions as written in configs ("0.3.1"), checked against what we speak.
+enum CNIVersionText {
+    static func parse(_ text: String) -> CNIVersion? {
+        guard let version = CNIVersion(text), version.isSupported else { return nil }
+        return version
+    }
+}

@@ -1,0 +1,41 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where the installer reports what it did: one line per event, in Multus's
+/// `<RFC3339> [<level>] <message>` shape, so the pod log reads like Multus's.
+public struct InstallLog: Sendable {
+    public enum Level: String, Sendable { case info = "verbose", error = "error" }
+
+    public var sink: @Sendable (Level, String) -> Void
+
+    public init(sink: @escaping @Sendable (Level, String) -> Void) { self.sink = sink }
+
+    public func info(_ message: String) { sink(.info, message) }
+    public func error(_ message: String) { sink(.error, message) }
+
+    /// Information to stdout, errors to stderr, each line flushed at once.
+    public static let standard = InstallLog { level, message in
+        let line = "\(timestamp()) [\(level.rawValue)] \(message)\n"
+        let fd: Int32 = level == .error ? 2 : 1
+        var bytes = Array(line.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            offset += n
+        }
+    }
+
+    public static let silent = InstallLog { _, _ in }
+
+    static func timestamp() -> String {
+        var now = time(nil)
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        var buffer = [CChar](repeating: 0, count: 32)
+        let n = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%SZ", &parts)
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

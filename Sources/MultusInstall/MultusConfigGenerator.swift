@@ -1,0 +1,88 @@
+import CNISpec
+
+/// The multus config written in front of the primary, and its file name.
+public struct GeneratedConfig: Sendable, Equatable {
+    /// `00-multus.conf`, or `00-multus.conflist` from CNI 1.0.0 on.
+    public var fileName: String
+    public var json: JSONValue
+    /// What goes on disk: the JSON, indented for people, and a newline.
+    public var bytes: [UInt8] { Array((json.pretty + "\n").utf8) }
+}
+
+/// Builds the multus config as Multus's thin entrypoint does, with the keys
+/// multus-swift reads: name "multus-cni-network", type "multus-swift", the
+/// primary's version, the union of its capabilities, and the primary inline as
+/// the only delegate.
+public enum MultusConfigGenerator {
+    public static let networkName = "multus-cni-network"
+    public static let pluginType = "multus-swift"
+    public static let confName = "00-multus.conf"
+    public static let conflistName = "00-multus.conflist"
+
+    public static func generate(primary: PrimaryConfig, options: InstallOptions) throws(InstallError) -> GeneratedConfig {
+        var delegate = primary.json
+        var version = primary.cniVersion
+        if let wanted = options.cniVersion, !wanted.isEmpty {
+            guard let forced = CNIVersionText.parse(wanted) else {
+                throw .invalidOption("--cni-version \"\(wanted)\" is not a CNI version this plugin speaks")
+            }
+            if options.forceCNIVersion {
+                version = forced
+                delegate["cniVersion"] = .string(wanted)
+            } else if forced != primary.cniVersion {
+                throw .primaryConfig("--cni-version is \(forced) but the primary CNI config \(primary.path) has cniVersion \(primary.cniVersion)")
+            }
+        }
+
+        var name = networkName
+        if options.overrideNetworkName {
+            guard let primaryName = primary.json["name"]?.stringValue, !primaryName.isEmpty else {
+                throw .primaryConfig("--override-network-name: the primary CNI config \(primary.path) has no \"name\"")
+            }
+            name = primaryName
+        }
+
+        var plugin = JSONObject([("type", .string(pluginType))])
+        let capabilities = capabilities(of: primary.json)
+        if !capabilities.isEmpty { plugin["capabilities"] = .object(capabilities) }
+        if options.namespaceIsolation { plugin["namespaceIsolation"] = true }
+        if let namespaces = nonEmpty(options.globalNamespaces) { plugin["globalNamespaces"] = .string(namespaces) }
+        if !options.logToStderr { plugin["logToStderr"] = false }
+        if let level = nonEmpty(options.logLevel) { plugin["logLevel"] = .string(level.lowercased()) }
+        if let file = nonEmpty(options.logFile) { plugin["logFile"] = .string(file) }
+        if let binDir = nonEmpty(options.additionalBinDir) { plugin["binDir"] = .string(binDir) }
+        if let confDir = nonEmpty(options.multusCNIConfDir) { plugin["confDir"] = .string(confDir) }
+        if let file = nonEmpty(options.readinessIndicatorFile) { plugin["readinessindicatorfile"] = .string(file) }
+        plugin["kubeconfig"] = .string(options.multusKubeconfigFileHost)
+        plugin["delegates"] = .array([delegate])
+
+        let head: [(String, JSONValue)] = [("cniVersion", .string(version.description)), ("name", .string(name))]
+        if version >= .v1_0_0 {
+            // A conflist of one: CNI 1.0 runtimes no longer take a bare conf.
+            let list = JSONObject(head + [("plugins", .array([.object(plugin)]))])
+            return GeneratedConfig(fileName: conflistName, json: .object(list))
+        }
+        var conf = JSONObject(head)
+        for member in plugin { conf[member.key] = member.value }
+        return GeneratedConfig(fileName: confName, json: .object(conf))
+    }
+
+    /// Every capability a plugin of the primary declares true, first-seen order:
+    /// the runtime only passes runtimeConfig for capabilities the multus config
+    /// declares, and the delegate can only receive what multus received.
+    public static func capabilities(of primary: JSONValue) -> JSONObject {
+        let plugins = primary["plugins"]?.arrayValue ?? [primary]
+        var union = JSONObject()
+        for plugin in plugins {
+            for member in plugin["capabilities"]?.objectValue ?? JSONObject() where member.value.boolValue == true {
+                union[member.key] = true
+            }
+        }
+        return union
+    }
+
+    private static func nonEmpty(_ s: String?) -> String? {
+        guard let s, !s.isEmpty else { return nil }
+        return s
+    }
+}
