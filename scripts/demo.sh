@@ -31,20 +31,39 @@ cat > "$DIR/net.d/10-cluster.conf" <<JSON
   "isGateway": true, "ipMasq": false,
   "ipam": { "type": "host-local", "subnet": "10.250.0.0/24", "dataDir": "$DIR/ipam" } }
 JSON
-cat > "$DIR/net.d/20-macvlan.conf" <<JSON
-{ "cniVersion": "1.0.0", "name": "macvlan-net", "type": "macvlan", "master": "msw-demo-m", "mode": "bridge",
-  "ipam": { "type": "host-local", "subnet": "10.251.0.0/24", "dataDir": "$DIR/ipam" } }
-JSON
+# The cluster, as a folder of manifests (no API server here): the pod asks for
+# the macvlan NetworkAttachmentDefinition by annotation.
+mkdir -p "$DIR/manifests"
+cat > "$DIR/manifests/demo.yaml" <<YAML
+apiVersion: k8s.cni.cncf.io/v1
+kind: NetworkAttachmentDefinition
+metadata:
+  name: macvlan-net
+  namespace: default
+spec:
+  config: '{ "cniVersion": "1.0.0", "type": "macvlan", "master": "msw-demo-m", "mode": "bridge",
+    "ipam": { "type": "host-local", "subnet": "10.251.0.0/24", "dataDir": "$DIR/ipam" } }'
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: demo
+  namespace: default
+  uid: 6f1c0c5e-demo
+  annotations:
+    k8s.v1.cni.cncf.io/networks: '[{"name": "macvlan-net", "interface": "net1"}]'
+YAML
 cat > "$DIR/multus.conf" <<JSON
 { "cniVersion": "1.0.0", "name": "multus-demo", "type": "multus-swift",
   "confDir": "$DIR/net.d", "cniDir": "$DIR/cache", "binDir": "/usr/lib/cni",
-  "clusterNetwork": "$DIR/net.d/10-cluster.conf", "defaultNetworks": ["macvlan-net"],
+  "clusterNetwork": "$DIR/net.d/10-cluster.conf", "manifestDir": "$DIR/manifests",
   "logLevel": "verbose", "logFile": "$DIR/multus.log", "logToStderr": false }
 JSON
 
 run() {
   CNI_COMMAND=$1 CNI_CONTAINERID=demo-container CNI_NETNS=/var/run/netns/$NS CNI_IFNAME=eth0 \
-  CNI_PATH=/usr/lib/cni CNI_ARGS="K8S_POD_NAMESPACE=default;K8S_POD_NAME=demo" "$BIN" < "$DIR/multus.conf"
+  CNI_PATH=/usr/lib/cni CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=demo;K8S_POD_UID=6f1c0c5e-demo" \
+  "$BIN" < "$DIR/multus.conf"
 }
 
 echo "== multus configuration"; cat "$DIR/multus.conf"
@@ -52,6 +71,9 @@ echo; echo "== ADD (result returned to the runtime: the cluster network's)"
 run ADD | jq .
 echo; echo "== interfaces inside the pod namespace"
 ip -n "$NS" -br addr show
+echo; echo "== k8s.v1.cni.cncf.io/network-status written back to the pod ($DIR/manifests/demo.yaml)"
+sed -n '/network-status/,$p' "$DIR/manifests/demo.yaml"
+echo; echo "== events"; cat "$DIR/manifests/events.jsonl"
 echo; echo "== CHECK"; run CHECK && echo "CHECK ok"
 echo; echo "== attachments recorded for DEL ($DIR/cache/demo-container)"
 jq -c '.attachments[] | {network, ifName, master}' "$DIR/cache/demo-container"
