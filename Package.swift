@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // The CNI protocol as values. No I/O, no Foundation.
@@ -33,10 +34,19 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Yams", package: "Yams"),
         ]),
+        // Resource name → device IDs: kubelet pod-resources (gRPC over a unix socket),
+        // device-plugin and DRA checkpoints, ResourceClaims and ResourceSlices.
+        .target(name: "DRAClaimReader", dependencies: [
+            "CNISpec", "KubeAPI",
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+        ]),
         // network-status entries from CNI results.
         .target(name: "NetworkStatus", dependencies: ["CNISpec"]),
         .target(name: "MultusCore", dependencies: [
-            "CNISpec", "Delegation", "Netlink", "CZlib", "KubeAPI", "NetworkStatus",
+            "CNISpec", "Delegation", "Netlink", "CZlib", "KubeAPI", "NetworkStatus", "DRAClaimReader",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // `multus-swift install`: the thin entrypoint of the DaemonSet.
@@ -63,6 +73,7 @@ let package = Package(
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeAPIServerDouble"]),
         .testTarget(name: "NetworkStatusTests", dependencies: ["NetworkStatus"]),
+        .testTarget(name: "DRAClaimReaderTests", dependencies: ["DRAClaimReader", "KubeAPIServerDouble"]),
         .testTarget(name: "MultusCoreTests", dependencies: ["MultusCore"]),
         .testTarget(name: "MultusInstallTests", dependencies: ["MultusInstall"]),
         // End to end: the built binary, the reference plugins, real namespaces.
