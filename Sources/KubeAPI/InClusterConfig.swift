@@ -1,3 +1,4 @@
+import CNISpec
 extension KubeClientConfig {
     /// Where kubelet mounts the service account of a pod.
     public static let serviceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -30,7 +31,7 @@ extension KubeClientConfig {
         let tokenPath = LocalFiles.resolve("token", against: serviceAccountDirectory)
         let token: String
         do {
-            token = trimmed(String(decoding: try LocalFiles.contents(of: tokenPath), as: UTF8.self))
+            token = String(decoding: try LocalFiles.contents(of: tokenPath), as: UTF8.self).trimmingSpace
         } catch {
             throw .configuration(error.notFound
                 ? "in-cluster: service account token \(tokenPath) does not exist"

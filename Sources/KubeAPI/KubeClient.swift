@@ -256,7 +256,7 @@ public final class KubeClient: Sendable {
 
     /// `Retry-After: <seconds>`; an HTTP date is not worth parsing here (backoff applies).
     static func retryAfterDelay(_ header: String) -> Duration? {
-        guard let seconds = Int(trimmed(header)), seconds >= 0 else { return nil }
+        guard let seconds = Int(header.trimmingSpace), seconds >= 0 else { return nil }
         return .seconds(seconds)
     }
 }

@@ -1,3 +1,4 @@
+import CNISpec
 import Yams
 
 /// A kubeconfig file, read the way clientcmd reads it for one context:
@@ -118,8 +119,8 @@ private struct Reader {
             // when the file cannot be read.
             let resolved = LocalFiles.resolve(tokenFile, against: baseDirectory)
             switch readFile(resolved) {
-            case .success(let contents) where !trimmed(String(decoding: contents, as: UTF8.self)).isEmpty:
-                config.bearerToken = trimmed(String(decoding: contents, as: UTF8.self))
+            case .success(let contents) where !String(decoding: contents, as: UTF8.self).trimmingSpace.isEmpty:
+                config.bearerToken = String(decoding: contents, as: UTF8.self).trimmingSpace
             case .success:
                 guard let inlineToken else { throw fail("\(field).tokenFile \(resolved) is empty") }
                 config.bearerToken = inlineToken

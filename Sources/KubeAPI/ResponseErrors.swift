@@ -19,7 +19,7 @@ enum StatusBody {
             let message = json["message"]?.stringValue ?? ""
             return .status(code: json["code"]?.intValue ?? code, reason: reason, message: message)
         }
-        var text = trimmed(String(decoding: body.prefix(256), as: UTF8.self))
+        var text = String(decoding: body.prefix(256), as: UTF8.self).trimmingSpace
         if body.count > 256 { text += "…" }
         return .status(code: code, reason: defaultReason(code, reasonPhrase), message: text.isEmpty ? reasonPhrase : text)
     }

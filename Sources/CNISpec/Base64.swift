@@ -1,13 +1,6 @@
-/// Whitespace trimming and base64 for config files (KubeAPI does not import Foundation).
-func trimmed(_ text: String) -> String {
-    var s = Substring(text)
-    while let c = s.first, c.isWhitespace { s.removeFirst() }
-    while let c = s.last, c.isWhitespace { s.removeLast() }
-    return String(s)
-}
-
-/// Standard base64 as Go writes `[]byte` in YAML/JSON; whitespace (line wraps) is skipped.
-enum Base64 {
+/// Standard base64 (RFC 4648, padded), as Go writes `[]byte` in JSON and YAML:
+/// the libcni results cache and kubeconfig `*-data` fields. Line wraps are skipped.
+public enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
     private static let lookup: [UInt8] = {
         var table = [UInt8](repeating: 0xFF, count: 256)
@@ -15,7 +8,7 @@ enum Base64 {
         return table
     }()
 
-    static func decode(_ text: String) -> [UInt8]? {
+    public static func decode(_ text: String) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count * 3 / 4)
         var buffer: UInt32 = 0
@@ -40,7 +33,7 @@ enum Base64 {
         return out
     }
 
-    static func encode(_ bytes: [UInt8]) -> String {
+    public static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var i = 0
