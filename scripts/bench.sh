@@ -91,3 +91,7 @@ done
 printf '%-34s %12s\n' "peak RSS, ADD with 3 networks" "$rss_add"
 printf '%-34s %9s KiB\n' "peak RSS, VERSION" "$version_rss"
 echo "(targets: VERSION < 5 ms, ADD overhead < 5 ms, peak RSS < 20 MiB)"
+
+echo; echo "== with Kubernetes: pod annotation with 2 NADs + cluster network, local API server double (TLS, HTTP/2)"
+MULTUS_SWIFT_BENCH=1 MULTUS_SWIFT_BIN="$BIN" swift test --filter KubernetesBenchmark 2>&1 | grep '^BENCH' | sed 's/^BENCH //' \
+  || echo "(the Kubernetes benchmark did not run)"
