@@ -21,12 +21,15 @@ public enum CNIEntryPoint {
             let env = try CNIEnvironment(environment: environment)
             if env.command == .version { return Outcome(stdout: CNIVersion.versionInfo.serialized, exitStatus: 0) }
 
+            let json: JSONValue
+            do { json = try JSONValue(parsing: stdin) } catch {
+                throw CNIError.decoding("error parsing multus configuration: \(error)")
+            }
             // Errors are reported in the caller's version even when the rest is unusable.
-            if let json = try? JSONValue(parsing: stdin), let version = json["cniVersion"]?.stringValue,
-               CNIVersion(version)?.isSupported == true {
+            if let version = json["cniVersion"]?.stringValue, CNIVersion(version)?.isSupported == true {
                 errorVersion = version
             }
-            let config = try MultusConfig(parsing: stdin)
+            let config = try MultusConfig(json: json)
             let logger = MultusLogging.makeLogger(settings: config.log)
             logger.debug("\(env.command.rawValue) container=\(env.containerID) netns=\(env.netns) ifname=\(env.ifName) args=\(env.args.text) config=\(redactedForLog(config.source).serialized)")
             let cluster = clusterState(for: config)
