@@ -58,11 +58,23 @@ public struct ProcessPluginExecutor: PluginExecuting {
         posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
 
+        // A plugin that exits before reading its stdin must cost us EPIPE, not
+        // our life: SIGPIPE is ignored here, and reset to default for the plugin.
+        _ = Self.ignoreSIGPIPE
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaultSignals = sigset_t()
+        sigemptyset(&defaultSignals)
+        sigaddset(&defaultSignals, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
+
         let argv = [invocation.path]
         var pid: pid_t = 0
         let spawnResult = withCStrings(argv) { cArgv in
             withCStrings(invocation.environment) { cEnv in
-                posix_spawn(&pid, invocation.path, &actions, nil, cArgv, cEnv)
+                posix_spawn(&pid, invocation.path, &actions, &attributes, cArgv, cEnv)
             }
         }
         for fd in [stdinPipe[0], stdoutPipe[1], stderrPipe[1]] { close(fd) }
@@ -71,12 +83,12 @@ public struct ProcessPluginExecutor: PluginExecuting {
             throw .io("cannot execute \(invocation.path): \(FileIO.errnoText(spawnResult))")
         }
 
-        let (stdout, stderr, timedOut) = pump(stdin: invocation.stdin, stdinFD: stdinPipe[1],
-                                              stdoutFD: stdoutPipe[0], stderrFD: stderrPipe[0],
-                                              pid: pid, timeout: invocation.timeout)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        if timedOut {
+        let deadline = ContinuousClock.now + invocation.timeout
+        let (stdout, stderr, pipesTimedOut) = pump(stdin: invocation.stdin, stdinFD: stdinPipe[1],
+                                                   stdoutFD: stdoutPipe[0], stderrFD: stderrPipe[0],
+                                                   pid: pid, deadline: deadline)
+        let (status, exitTimedOut) = reap(pid, deadline: deadline)
+        if pipesTimedOut || exitTimedOut {
             throw CNIError(code: CNIError.tryAgainLater,
                            msg: "plugin \(invocation.path) did not finish within \(invocation.timeout) and was killed")
         }
@@ -85,12 +97,29 @@ public struct ProcessPluginExecutor: PluginExecuting {
         return PluginOutput(status: exitCode, stdout: stdout, stderr: stderr)
     }
 
+    private static let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN) }()
+
+    /// Waits for the plugin's exit until the deadline (a plugin may close its
+    /// pipes and keep running), then kills it.
+    private func reap(_ pid: pid_t, deadline: ContinuousClock.Instant) -> (status: Int32, timedOut: Bool) {
+        var status: Int32 = 0
+        while true {
+            let done = waitpid(pid, &status, WNOHANG)
+            if done == pid || (done < 0 && errno != EINTR) { return (status, false) }
+            if ContinuousClock.now >= deadline {
+                kill(pid, SIGKILL)
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                return (status, true)
+            }
+            usleep(200)
+        }
+    }
+
     /// Feeds stdin and drains both output pipes together, so a plugin that writes
     /// much to stderr never blocks; kills the plugin at the deadline.
     private func pump(stdin: [UInt8], stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32,
-                      pid: pid_t, timeout: Duration) -> (stdout: [UInt8], stderr: [UInt8], timedOut: Bool) {
+                      pid: pid_t, deadline: ContinuousClock.Instant) -> (stdout: [UInt8], stderr: [UInt8], timedOut: Bool) {
         let clock = ContinuousClock()
-        let deadline = clock.now + timeout
         var stdout: [UInt8] = [], stderr: [UInt8] = []
         var written = 0
         var inFD = stdinFD

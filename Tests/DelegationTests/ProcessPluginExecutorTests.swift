@@ -139,4 +139,26 @@ import Testing
         do { _ = try run(path) } catch { thrown = error }
         #expect(thrown?.code == CNIError.ioFailure)
     }
+
+    @Test func timeoutHoldsForAPluginThatClosedItsOutputButKeepsRunning() throws {
+        let dir = DelegationTempDir("multus-exec")
+        defer { dir.remove() }
+        let path = script(dir, "exec >/dev/null 2>&1; exec sleep 5")
+        let clock = ContinuousClock()
+        let start = clock.now
+        var thrown: CNIError?
+        do { _ = try run(path, timeout: .seconds(1)) } catch { thrown = error }
+        let elapsed = start.duration(to: clock.now)
+        // The pipes reach EOF at once; the deadline must still hold for the exit.
+        #expect(thrown?.code == CNIError.tryAgainLater)
+        #expect(elapsed < .seconds(4))
+    }
+
+    @Test func pluginThatExitsWithoutReadingStdinIsReportedNotFatal() throws {
+        let dir = DelegationTempDir("multus-exec")
+        defer { dir.remove() }
+        // 1 MiB cannot fit in the pipe, so the write meets a closed pipe for certain.
+        let output = try run(script(dir, "exit 7"), stdin: [UInt8](repeating: 0x41, count: 1 << 20))
+        #expect(output.status == 7)
+    }
 }
