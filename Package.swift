@@ -43,7 +43,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP2", package: "swift-nio-http2"),
-        ]),
+        ], exclude: ["Generated/podresources.proto"]),
         // network-status entries from CNI results.
         .target(name: "NetworkStatus", dependencies: ["CNISpec"]),
         .target(name: "MultusCore", dependencies: [

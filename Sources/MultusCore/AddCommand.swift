@@ -9,7 +9,7 @@ extension Multus {
     public func add() async throws(CNIError) -> JSONValue {
         try waitForReadiness()
         let pod = try await lookupPod()
-        let networks: [PlannedNetwork]
+        var networks: [PlannedNetwork]
         do {
             networks = try await resolver.networks(podNamespace: podKey?.namespace, pod: pod)
         } catch {
@@ -18,6 +18,7 @@ extension Multus {
             }
             throw error.prefixed(context("plan"))
         }
+        try await assignDevices(&networks, pod: pod)
         let plan = try planner.attachments(for: networks, env: env)
         for attachment in plan where !attachment.isMaster {
             if try sandbox.interfaceExists(named: attachment.ifName, inNetns: env.netns) {
@@ -34,6 +35,7 @@ extension Multus {
             let network = attachment.delegate.statusName
             logger.info("\(context(network)): ADD \(attachment.network.plugins.map(\.type)) as \(attachment.ifName)")
             do {
+                try seedDeviceInfo(attachment)
                 results.append(try runner.add(attachment.network, attachment.runtimeConf(containerID: env.containerID, netns: env.netns)))
             } catch {
                 let failure = error.prefixed("\(context(network)): error adding container to network \"\(network)\"")
@@ -63,6 +65,7 @@ extension Multus {
             } catch {
                 logger.error("\(context(attachment.delegate.statusName)): rollback DEL failed: \(error.description)")
             }
+            removeDeviceInfo(attachment)
         }
         do { try attachmentCache.remove(containerID: env.containerID) } catch {
             logger.error("rollback: \(error.description)")

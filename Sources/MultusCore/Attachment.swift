@@ -11,15 +11,18 @@ public struct Attachment: Sendable, Equatable {
     public var isMaster: Bool
     /// Gateways from the selection's `default-route`: this interface gets the pod's default route.
     public var defaultRoute: [String]
+    /// The device (SR-IOV VF, …) given to this attachment, if any.
+    public var device: AttachmentDevice?
 
     public init(delegate: Delegate, ifName: String, args: CNIArgs, capabilityArgs: JSONObject, isMaster: Bool,
-                defaultRoute: [String] = []) {
+                defaultRoute: [String] = [], device: AttachmentDevice? = nil) {
         self.delegate = delegate
         self.ifName = ifName
         self.args = args
         self.capabilityArgs = capabilityArgs
         self.isMaster = isMaster
         self.defaultRoute = defaultRoute
+        self.device = device
     }
 
     public var network: NetworkConfigList { delegate.network }
@@ -29,13 +32,15 @@ public struct Attachment: Sendable, Equatable {
     }
 
     var cached: CachedAttachment {
-        CachedAttachment(network: delegate.statusName, ifName: ifName, config: network.source, args: args,
-                         capabilityArgs: capabilityArgs, isMaster: isMaster)
+        var extra = JSONObject()
+        if let device { extra[AttachmentDevice.extraKey] = device.json }
+        return CachedAttachment(network: delegate.statusName, ifName: ifName, config: network.source, args: args,
+                                capabilityArgs: capabilityArgs, isMaster: isMaster, extra: extra)
     }
 
     init(cached: CachedAttachment) throws(CNIError) {
         self.init(delegate: Delegate(network: try NetworkConfigList(json: cached.config), statusName: cached.network),
                   ifName: cached.ifName, args: cached.args, capabilityArgs: cached.capabilityArgs,
-                  isMaster: cached.isMaster)
+                  isMaster: cached.isMaster, device: AttachmentDevice(json: cached.extra[AttachmentDevice.extraKey]))
     }
 }

@@ -38,6 +38,7 @@ extension Multus {
                 logger.error("\(failure.description)")
                 firstFailure = firstFailure ?? failure
             }
+            removeDeviceInfo(attachment)
         }
         // With retryDeleteOnError the scratch cache stays for the runtime's retry;
         // without it a retry still finds the failed delegate in the results cache.

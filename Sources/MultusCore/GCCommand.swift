@@ -57,6 +57,7 @@ extension Multus {
         for attachment in attachments.reversed() {
             do {
                 try runner.del(attachment.network, attachment.runtimeConf(containerID: containerID, netns: netns))
+                removeDeviceInfo(attachment)
             } catch {
                 failure = failure ?? error.prefixed("GC: deleting \(attachment.delegate.statusName) of container \(containerID)")
             }

@@ -25,6 +25,11 @@ public struct MultusConfig: Sendable {
     public var auxiliaryCNIChainName: String?
     /// The capability values the runtime injected for us (portMappings, …).
     public var runtimeConfig: JSONObject
+    /// Where kubelet keeps the pod-resources socket and its device-plugin and
+    /// DRA checkpoints.
+    public var kubeletRootDir: String
+    /// The device-info folder (`dp/` from device plugins, `cni/` ours).
+    public var deviceInfoDir: String
     /// GC's `cni.dev/valid-attachments`.
     public var validAttachments: [JSONValue]?
     public var source: JSONValue
@@ -32,6 +37,8 @@ public struct MultusConfig: Sendable {
     public static let defaultConfDir = "/etc/cni/multus/net.d"
     public static let defaultCNIDir = "/var/lib/cni/multus"
     public static let defaultBinDir = "/opt/cni/bin"
+    public static let defaultKubeletRootDir = "/var/lib/kubelet"
+    public static let defaultDeviceInfoDir = "/var/run/k8s.cni.cncf.io/devinfo"
 
     public init(parsing bytes: [UInt8]) throws(CNIError) {
         let json: JSONValue
@@ -68,6 +75,8 @@ public struct MultusConfig: Sendable {
         auxiliaryCNIChainName = try f.string("auxiliaryCNIChainName").flatMap { $0.isEmpty ? nil : $0 }
         runtimeConfig = try f.object("runtimeConfig") ?? JSONObject()
         validAttachments = try f.array("cni.dev/valid-attachments")
+        kubeletRootDir = try f.string("kubeletRootDir").flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultKubeletRootDir
+        deviceInfoDir = try f.string("deviceInfoDir").flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultDeviceInfoDir
 
         for (i, delegate) in delegates.enumerated() where delegate.objectValue == nil {
             throw .invalidConfig("delegates[\(i)] must be an object, not \(delegate.kindName)")

@@ -6,10 +6,16 @@ public struct PlannedNetwork: Sendable, Equatable {
     public var delegate: Delegate
     /// The annotation element that asked for it; nil for the master and defaultNetworks.
     public var selection: NetworkSelection?
+    /// The NAD's `k8s.v1.cni.cncf.io/resourceName`, when it names one.
+    public var resourceName: String?
+    /// The device of that resource allocated to the pod (set by `assignDevices`).
+    public var deviceID: String?
 
-    public init(delegate: Delegate, selection: NetworkSelection? = nil) {
+    public init(delegate: Delegate, selection: NetworkSelection? = nil, resourceName: String? = nil, deviceID: String? = nil) {
         self.delegate = delegate
         self.selection = selection
+        self.resourceName = resourceName
+        self.deviceID = deviceID
     }
 }
 
@@ -94,11 +100,13 @@ struct NetworkResolver: Sendable {
             case .inline(let delegate):
                 return .success(PlannedNetwork(delegate: delegate))
             case .nad(let key, let selection):
-                var delegate = try await nadDelegate(key)
+                let (resolved, resourceName) = try await nadDelegate(key)
+                var delegate = resolved
                 if let args = selection?.cniArgs { delegate.network = try delegate.network.withCNIArgs(args) }
-                return .success(PlannedNetwork(delegate: delegate, selection: selection))
+                return .success(PlannedNetwork(delegate: delegate, selection: selection, resourceName: resourceName))
             case .configured(let value, let field):
-                return .success(PlannedNetwork(delegate: try await configured(value, field: field)))
+                let (delegate, resourceName) = try await configured(value, field: field)
+                return .success(PlannedNetwork(delegate: delegate, resourceName: resourceName))
             }
         } catch {
             return .failure(error)
@@ -106,19 +114,20 @@ struct NetworkResolver: Sendable {
     }
 
     /// A path is read from disk; a name is the NAD `<multusNamespace>/<name>`
-    /// when the cluster has it, else the confDir network of that name.
-    func configured(_ value: String, field: String) async throws(CNIError) -> Delegate {
-        if value.hasPrefix("/") { return try confDir.resolvePath(value, field: field) }
+    /// when the cluster has it, else the confDir network of that name. The NAD's
+    /// resourceName comes along.
+    func configured(_ value: String, field: String) async throws(CNIError) -> (Delegate, resourceName: String?) {
+        if value.hasPrefix("/") { return (try confDir.resolvePath(value, field: field), nil) }
         if let cluster {
             let key = ObjectKey(namespace: config.multusNamespace, name: value)
             let nad: NetworkAttachmentDefinition?
             do { nad = try await cluster.networkAttachmentDefinition(key) } catch { throw error.asCNIError(context: "\(field): reading NetworkAttachmentDefinition \(key)") }
-            if let nad { return try Delegate.fromNAD(nad, confDir: confDir) }
+            if let nad { return (try Delegate.fromNAD(nad, confDir: confDir), nad.resourceName) }
         }
-        return try confDir.resolve(value, field: field)
+        return (try confDir.resolve(value, field: field), nil)
     }
 
-    func nadDelegate(_ key: ObjectKey) async throws(CNIError) -> Delegate {
+    func nadDelegate(_ key: ObjectKey) async throws(CNIError) -> (Delegate, resourceName: String?) {
         guard let cluster else {
             throw .invalidConfig("network \(key) is a NetworkAttachmentDefinition, but no \"kubeconfig\" or \"manifestDir\" is configured")
         }
@@ -127,7 +136,7 @@ struct NetworkResolver: Sendable {
             throw error.asCNIError(context: "reading NetworkAttachmentDefinition \(key)")
         }
         guard let nad else { throw .invalidConfig("\(Self.noNetworkFound) (\(key.name)) in namespace (\(key.namespace))") }
-        return try Delegate.fromNAD(nad, confDir: confDir)
+        return (try Delegate.fromNAD(nad, confDir: confDir), nad.resourceName)
     }
 }
 

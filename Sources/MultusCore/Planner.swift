@@ -28,9 +28,12 @@ public struct Planner: Sendable {
                 if let mac = selection.mac { args["MAC"] = mac }
                 Self.overlay(&capabilities, with: selection)
             }
-            plan.append(Attachment(delegate: planned.delegate, ifName: ifName, args: args,
+            var delegate = planned.delegate
+            let device = device(for: planned, ifName: ifName, env: env)
+            if let device { try Self.apply(device, to: &delegate, capabilities: &capabilities) }
+            plan.append(Attachment(delegate: delegate, ifName: ifName, args: args,
                                    capabilityArgs: capabilities, isMaster: isMaster,
-                                   defaultRoute: selection?.defaultRoute ?? []))
+                                   defaultRoute: selection?.defaultRoute ?? [], device: device))
         }
         try Self.checkSingleDefaultRoute(plan)
         return plan

@@ -12,7 +12,8 @@ extension Multus {
         for (attachment, result) in zip(plan, results) {
             let network = attachment.delegate.statusName
             entries += try NetworkStatusBuilder.entries(network: network, ifName: attachment.ifName, result: result,
-                                                        resultVersion: attachment.network.cniVersion, isDefault: attachment.isMaster)
+                                                        resultVersion: attachment.network.cniVersion, isDefault: attachment.isMaster,
+                                                        deviceInfo: deviceInfo(of: attachment))
             let addresses = (try? CNIResult(json: result, defaultVersion: attachment.network.cniVersion))?.ips.map(\.address) ?? []
             events.append(PodEvent(pod: key, podUID: pod.metadata.uid, reason: "AddedInterface",
                                    message: "Add \(attachment.ifName) [\(addresses.joined(separator: " "))] from \(network)"))

@@ -1,0 +1,159 @@
+import CNISpec
+import Foundation
+import KubeAPI
+import Synchronization
+@testable import DRAClaimReader
+
+/// A temporary kubelet root (`<tmp>/kubelet-XXXXXX`) holding whatever a test puts there.
+struct KubeletRoot {
+    let path: String
+
+    init() {
+        var template = Array("\(NSTemporaryDirectory())/kubelet-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        path = String(cString: made!)
+    }
+
+    func write(_ text: String, to relative: String) throws {
+        let file = path + "/" + relative
+        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+enum Samples {
+    static let driver = "sriovnetwork.k8snetworkplumbingwg.io"
+
+    /// A device-plugin checkpoint as kubelet ≥1.20 writes it: two pods, the
+    /// first with two VFs of one resource on two NUMA nodes and one of another.
+    static let devicePluginCheckpoint = """
+    {"Data":{"PodDeviceEntries":[\
+    {"PodUID":"pod-uid-1","ContainerName":"app","ResourceName":"intel.com/sriov_netdevice","DeviceIDs":{"0":["0000:3b:02.3","0000:3b:02.1"],"1":["0000:af:06.0"]},"AllocResp":"CiIKHFBDSURFVklDRV9JTlRFTF9DT00="},\
+    {"PodUID":"pod-uid-2","ContainerName":"app","ResourceName":"intel.com/sriov_netdevice","DeviceIDs":{"0":["0000:3b:02.5"]},"AllocResp":""},\
+    {"PodUID":"pod-uid-1","ContainerName":"sidecar","ResourceName":"intel.com/sriov_dpdk","DeviceIDs":{"0":["0000:3b:0a.0"]},"AllocResp":""}],\
+    "RegisteredDevices":{"intel.com/sriov_netdevice":["0000:3b:02.1","0000:3b:02.3","0000:3b:02.5","0000:af:06.0"]}},\
+    "Checksum":1926325440}
+    """
+
+    /// The same in the pre-1.20 form: DeviceIDs is a plain list.
+    static let oldDevicePluginCheckpoint = """
+    {"Data":{"PodDeviceEntries":[{"PodUID":"pod-uid-1","ContainerName":"app","ResourceName":"intel.com/sriov_netdevice",\
+    "DeviceIDs":["0000:3b:02.3","0000:3b:02.1"],"AllocResp":""}],"RegisteredDevices":{}},"Checksum":12345}
+    """
+
+    /// The DRA checkpoint of kubelet 1.31+ for the two-claims pod, Checksum
+    /// computed independently (Python's zlib.crc32 of the Data string).
+    static let draCheckpointData = #"{"kind":"DRACheckpoint","apiVersion":"checkpoint.dra.kubelet.k8s.io/v1","Entries":[{"ClaimUID":"c1-uid","ClaimName":"pod0-sriov1-abcde","Namespace":"vf-test9","PodUIDs":{"pod-uid-1":{}},"DriverState":{"sriovnetwork.k8snetworkplumbingwg.io":{"Devices":[{"PoolName":"node-1","DeviceName":"0000-3b-02-1","RequestNames":["vf"],"CDIDeviceIDs":["k8s.sriovnetwork.k8snetworkplumbingwg.io/vf=0000-3b-02-1"]}]}}},{"ClaimUID":"c2-uid","ClaimName":"pod0-sriov2-fghij","Namespace":"vf-test9","PodUIDs":{"pod-uid-1":{}},"DriverState":{"sriovnetwork.k8snetworkplumbingwg.io":{"Devices":[{"PoolName":"node-1","DeviceName":"0000-3b-02-2","RequestNames":["vf"],"CDIDeviceIDs":["k8s.sriovnetwork.k8snetworkplumbingwg.io/vf=0000-3b-02-2"]}]}}}]}"#
+    static let draCheckpointChecksum: UInt32 = 3_124_204_528
+    static var draCheckpoint: String {
+        JSONValue.object(JSONObject([("Data", .string(draCheckpointData)), ("Checksum", .int(Int(draCheckpointChecksum)))])).serialized
+    }
+
+    /// A 1.31+ checkpoint built from entries, with the key kubelet 1.31/1.32
+    /// used (`ClaimInfoStateList`) or the later one (`Entries`).
+    static func draCheckpoint(_ entries: [JSONValue], listKey: String = "Entries", extra: [(String, JSONValue)] = []) -> String {
+        var data = JSONObject([("kind", "DRACheckpoint"), ("apiVersion", "checkpoint.dra.kubelet.k8s.io/v1"),
+                               (listKey, .array(entries))])
+        for (k, v) in extra { data[k] = v }
+        let text = JSONValue.object(data).serialized
+        return JSONValue.object(JSONObject([("Data", .string(text)), ("Checksum", .int(Int(CRC32.checksum(text.utf8))))])).serialized
+    }
+
+    static func draEntry(claim: String, namespace: String, podUIDs: [String], devices: [String],
+                         driver: String = driver, pool: String = "node-1") -> JSONValue {
+        ["ClaimUID": .string("uid-\(claim)"), "ClaimName": .string(claim), "Namespace": .string(namespace),
+         "PodUIDs": .object(JSONObject(podUIDs.map { ($0, [:]) })),
+         "DriverState": .object(JSONObject([(driver, ["Devices": .array(devices.map {
+             ["PoolName": .string(pool), "DeviceName": .string($0), "RequestNames": ["vf"],
+              "CDIDeviceIDs": [.string("\(driver)/vf=\($0)")]]
+         })])]))]
+    }
+
+    static func pod(name: String = "pod0", namespace: String = "vf-test9", uid: String = "pod-uid-1",
+                    claims: [(String, String)] = [], node: String = "node-1") -> Pod {
+        Pod(json: ["apiVersion": "v1", "kind": "Pod",
+                   "metadata": ["name": .string(name), "namespace": .string(namespace), "uid": .string(uid)],
+                   "spec": ["nodeName": .string(node)],
+                   "status": ["resourceClaimStatuses": .array(claims.map {
+                       ["name": .string($0.0), "resourceClaimName": .string($0.1)]
+                   })]])
+    }
+
+    /// A claim allocated `devices` (request "vf") of the SR-IOV driver on node-1.
+    static func claim(_ name: String, namespace: String = "vf-test9", devices: [String]?, driver: String = driver) -> JSONValue {
+        var claim: JSONValue = ["apiVersion": "resource.k8s.io/v1", "kind": "ResourceClaim",
+                                "metadata": ["name": .string(name), "namespace": .string(namespace)],
+                                "spec": ["devices": ["requests": [["name": "vf", "exactly": ["deviceClassName": .string(driver)]]]]]]
+        if let devices {
+            claim["status"] = ["allocation": ["devices": ["results": .array(devices.map {
+                ["request": "vf", "driver": .string(driver), "pool": "node-1", "device": .string($0)]
+            })]]]
+        }
+        return claim
+    }
+
+    /// A ResourceSlice with one device per (name, deviceID, resourceName); nil attributes are left out.
+    static func slice(_ name: String, node: String = "node-1", driver: String = driver, pool: String = "node-1",
+                      devices: [(String, String?, String?)]) -> JSONValue {
+        ["apiVersion": "resource.k8s.io/v1", "kind": "ResourceSlice", "metadata": ["name": .string(name)],
+         "spec": ["driver": .string(driver), "nodeName": .string(node),
+                  "pool": ["name": .string(pool), "generation": 1, "resourceSliceCount": 1],
+                  "devices": .array(devices.map { device in
+                      var attributes = JSONObject([("sriovnetwork.k8snetworkplumbingwg.io/vendor", ["string": "8086"])])
+                      if let id = device.1 { attributes["k8s.cni.cncf.io/deviceID"] = ["string": .string(id)] }
+                      if let resource = device.2 { attributes["k8s.cni.cncf.io/resourceName"] = ["string": .string(resource)] }
+                      return ["name": .string(device.0), "attributes": .object(attributes)]
+                  })]]
+    }
+}
+
+/// An in-memory cluster that counts claim GETs and slice LISTs.
+final class CountingCluster: ClusterState {
+    private struct State {
+        var claims: [ObjectKey: JSONValue] = [:]
+        var slices: [JSONValue] = []
+        var claimReads: [ObjectKey] = []
+        var sliceLists: [String] = []
+    }
+    private let state = Mutex(State())
+    /// What the cluster was made with (to seed the same objects elsewhere).
+    let seededClaims: [JSONValue]
+    let seededSlices: [JSONValue]
+
+    init(claims: [JSONValue] = [], slices: [JSONValue] = []) {
+        seededClaims = claims
+        seededSlices = slices
+        state.withLock { s in
+            for claim in claims {
+                let key = ObjectKey(namespace: claim["metadata"]?["namespace"]?.stringValue ?? "default",
+                                    name: claim["metadata"]?["name"]?.stringValue ?? "")
+                s.claims[key] = claim
+            }
+            s.slices = slices
+        }
+    }
+
+    var claimReads: [ObjectKey] { state.withLock { $0.claimReads } }
+    var sliceLists: [String] { state.withLock { $0.sliceLists } }
+
+    func pod(_ key: ObjectKey) async throws(KubeError) -> Pod? { nil }
+    func networkAttachmentDefinition(_ key: ObjectKey) async throws(KubeError) -> NetworkAttachmentDefinition? { nil }
+    func setNetworkStatus(of pod: ObjectKey, to value: String) async throws(KubeError) {}
+    func postEvent(_ event: PodEvent) async throws(KubeError) {}
+    func resourceClaim(_ key: ObjectKey) async throws(KubeError) -> ResourceClaim? {
+        state.withLock { s in
+            s.claimReads.append(key)
+            return s.claims[key].map(ResourceClaim.init(json:))
+        }
+    }
+    func resourceSlices(nodeName: String, driver: String) async throws(KubeError) -> [ResourceSlice] {
+        state.withLock { s in
+            s.sliceLists.append("\(nodeName)/\(driver)")
+            return s.slices.map(ResourceSlice.init(json:)).filter { $0.nodeName == nodeName && $0.driver == driver }
+        }
+    }
+    func shutdown() async {}
+}
