@@ -53,20 +53,17 @@ public struct ManifestDirectoryClusterState: ClusterState {
         let line: JSONValue = ["pod": .string(event.pod.description), "type": .string(event.type),
                                "reason": .string(event.reason), "message": .string(event.message)]
         let path = directory + "/events.jsonl"
-        guard let handle = FileHandle(forUpdatingAtPath: path) ?? createThenOpen(path) else {
+        // O_APPEND and one write per line: events of one ADD are posted concurrently.
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .transport("cannot append to \(path)") }
+        defer { close(fd) }
+        let bytes = Array((line.serialized + "\n").utf8)
+        guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
             throw .transport("cannot append to \(path)")
         }
-        defer { try? handle.close() }
-        _ = try? handle.seekToEnd()
-        try? handle.write(contentsOf: Data((line.serialized + "\n").utf8))
     }
 
     public func shutdown() async {}
-
-    private func createThenOpen(_ path: String) -> FileHandle? {
-        FileManager.default.createFile(atPath: path, contents: nil)
-        return FileHandle(forUpdatingAtPath: path)
-    }
 
     // MARK: reading
 

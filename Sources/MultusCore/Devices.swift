@@ -73,19 +73,10 @@ extension NetworkConfigList {
     /// The same network with `deviceID` and `pciBusID` in every plugin (Multus's
     /// delegateAddDeviceID / addDeviceIDInConfList; host-device reads pciBusID).
     func withDeviceID(_ id: String) throws(CNIError) -> NetworkConfigList {
-        func inject(_ plugin: JSONValue) -> JSONValue {
-            var plugin = plugin
+        try mappingPlugins { plugin in
             plugin["deviceID"] = .string(id)
             plugin["pciBusID"] = .string(id)
-            return plugin
         }
-        var source = self.source
-        if isConflist {
-            source["plugins"] = .array((source["plugins"]?.arrayValue ?? []).map(inject))
-        } else {
-            source = inject(source)
-        }
-        return try NetworkConfigList(json: source)
     }
 }
 

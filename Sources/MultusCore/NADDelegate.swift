@@ -32,18 +32,26 @@ extension NetworkConfigList {
     /// The same network with `args.cni` set in every plugin (the selection's
     /// `cni-args`), as Multus does for confs and conflists alike.
     func withCNIArgs(_ args: JSONObject) throws(CNIError) -> NetworkConfigList {
-        func inject(_ plugin: JSONValue) -> JSONValue {
-            var plugin = plugin
+        try mappingPlugins { plugin in
             var pluginArgs = plugin["args"]?.objectValue ?? JSONObject()
             pluginArgs["cni"] = .object(args)
             plugin["args"] = .object(pluginArgs)
+        }
+    }
+
+    /// The same network with `change` applied to every plugin's configuration:
+    /// the conf itself, or each element of a conflist's `plugins`.
+    func mappingPlugins(_ change: (inout JSONValue) -> Void) throws(CNIError) -> NetworkConfigList {
+        func apply(_ plugin: JSONValue) -> JSONValue {
+            var plugin = plugin
+            change(&plugin)
             return plugin
         }
         var source = self.source
         if isConflist {
-            source["plugins"] = .array((source["plugins"]?.arrayValue ?? []).map(inject))
+            source["plugins"] = .array((source["plugins"]?.arrayValue ?? []).map(apply))
         } else {
-            source = inject(source)
+            source = apply(source)
         }
         return try NetworkConfigList(json: source)
     }
