@@ -19,8 +19,12 @@ let package = Package(
     targets: [
         // The CNI protocol as values. No I/O, no Foundation.
         .target(name: "CNISpec"),
+        // The OS, once: files (atomic, without following links), folders, errno
+        // text, clocks and sleeping, the process environment, namespace threads.
+        .target(name: "SystemSupport", dependencies: ["CSystemSupport"]),
+        .target(name: "CSystemSupport"),
         // Running plugins as libcni does, plus the caches.
-        .target(name: "Delegation", dependencies: ["CNISpec"]),
+        .target(name: "Delegation", dependencies: ["CNISpec", "SystemSupport"]),
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0",
                        providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
         .target(name: "Netlink", dependencies: ["CNetlink"]),
@@ -28,7 +32,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // A small typed Kubernetes client and the ClusterState the core reads through.
         .target(name: "KubeAPI", dependencies: [
-            "CNISpec",
+            "CNISpec", "SystemSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -38,7 +42,7 @@ let package = Package(
         // Resource name → device IDs: kubelet pod-resources (gRPC over a unix socket),
         // device-plugin and DRA checkpoints, ResourceClaims and ResourceSlices.
         .target(name: "DRAClaimReader", dependencies: [
-            "CNISpec", "KubeAPI",
+            "CNISpec", "KubeAPI", "SystemSupport",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -47,13 +51,13 @@ let package = Package(
         // network-status entries from CNI results.
         .target(name: "NetworkStatus", dependencies: ["CNISpec"]),
         .target(name: "MultusCore", dependencies: [
-            "CNISpec", "Delegation", "Netlink", "CZlib", "KubeAPI", "NetworkStatus", "DRAClaimReader",
+            "CNISpec", "SystemSupport", "Delegation", "Netlink", "CZlib", "KubeAPI", "NetworkStatus", "DRAClaimReader",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // `multus-swift install`: the thin entrypoint of the DaemonSet.
-        .target(name: "MultusInstall", dependencies: ["CNISpec", "Delegation"]),
+        .target(name: "MultusInstall", dependencies: ["CNISpec", "SystemSupport"]),
         .executableTarget(name: "multus-swift", dependencies: [
-            "MultusCore", "MultusInstall",
+            "MultusCore", "MultusInstall", "SystemSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -69,15 +73,15 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ], path: "Tests/Support/KubeAPIServerDouble"),
 
-        .testTarget(name: "CNISpecTests", dependencies: ["CNISpec"]),
-        .testTarget(name: "DelegationTests", dependencies: ["Delegation"]),
-        .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
-        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeAPIServerDouble"]),
-        .testTarget(name: "NetworkStatusTests", dependencies: ["NetworkStatus"]),
-        .testTarget(name: "DRAClaimReaderTests", dependencies: ["DRAClaimReader", "KubeAPIServerDouble"]),
-        .testTarget(name: "MultusCoreTests", dependencies: ["MultusCore"]),
-        .testTarget(name: "MultusInstallTests", dependencies: ["MultusInstall"]),
+        .testTarget(name: "CNISpecTests", dependencies: ["CNISpec", "SystemSupport"]),
+        .testTarget(name: "DelegationTests", dependencies: ["Delegation", "SystemSupport"]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "SystemSupport"]),
+        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeAPIServerDouble", "SystemSupport"]),
+        .testTarget(name: "NetworkStatusTests", dependencies: ["NetworkStatus", "SystemSupport"]),
+        .testTarget(name: "DRAClaimReaderTests", dependencies: ["DRAClaimReader", "KubeAPIServerDouble", "SystemSupport"]),
+        .testTarget(name: "MultusCoreTests", dependencies: ["MultusCore", "SystemSupport"]),
+        .testTarget(name: "MultusInstallTests", dependencies: ["MultusInstall", "SystemSupport"]),
         // End to end: the built binary, the reference plugins, real namespaces.
-        .testTarget(name: "Conformance", dependencies: ["CNISpec", "KubeAPIServerDouble"]),
+        .testTarget(name: "Conformance", dependencies: ["CNISpec", "KubeAPIServerDouble", "SystemSupport"]),
     ]
 )

@@ -1,14 +1,14 @@
 /// `CNI_ARGS`: `K=V;K=V`, kept in order. Setting a key that exists replaces it in
 /// place, so a merged list never carries a key twice.
-public struct CNIArgs: Sendable, Equatable, Sequence {
-    public private(set) var pairs: [(key: String, value: String)]
+package struct CNIArgs: Sendable, Equatable, Sequence {
+    package private(set) var pairs: [(key: String, value: String)]
 
-    public init(_ pairs: [(String, String)] = []) {
+    package init(_ pairs: [(String, String)] = []) {
         self.pairs = []
         for (k, v) in pairs { self[k] = v }
     }
 
-    public init(parsing text: String) throws(CNIError) {
+    package init(parsing text: String) throws(CNIError) {
         self.init()
         for item in text.split(separator: ";", omittingEmptySubsequences: true) {
             guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
@@ -18,7 +18,7 @@ public struct CNIArgs: Sendable, Equatable, Sequence {
         }
     }
 
-    public subscript(key: String) -> String? {
+    package subscript(key: String) -> String? {
         get { pairs.first { $0.key == key }?.value }
         set {
             let index = pairs.firstIndex { $0.key == key }
@@ -32,30 +32,30 @@ public struct CNIArgs: Sendable, Equatable, Sequence {
     }
 
     /// `other`'s values win; keys keep the position of their first appearance.
-    public func merging(_ other: CNIArgs) -> CNIArgs {
+    package func merging(_ other: CNIArgs) -> CNIArgs {
         var merged = self
         for (k, v) in other.pairs { merged[k] = v }
         return merged
     }
 
     /// `IgnoreUnknown=1|true` tells plugins to skip keys they do not know.
-    public var ignoreUnknown: Bool {
+    package var ignoreUnknown: Bool {
         guard let v = self["IgnoreUnknown"]?.lowercased() else { return false }
         return v == "1" || v == "true"
     }
 
-    public var isEmpty: Bool { pairs.isEmpty }
-    public var text: String { pairs.map { "\($0.key)=\($0.value)" }.joined(separator: ";") }
-    public func makeIterator() -> IndexingIterator<[(key: String, value: String)]> { pairs.makeIterator() }
+    package var isEmpty: Bool { pairs.isEmpty }
+    package var text: String { pairs.map { "\($0.key)=\($0.value)" }.joined(separator: ";") }
+    package func makeIterator() -> IndexingIterator<[(key: String, value: String)]> { pairs.makeIterator() }
 
-    public static func == (a: CNIArgs, b: CNIArgs) -> Bool {
+    package static func == (a: CNIArgs, b: CNIArgs) -> Bool {
         a.pairs.count == b.pairs.count && zip(a.pairs, b.pairs).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
 
     /// The libcni results cache stores args as `[[k, v], …]`.
-    public var json: JSONValue { .array(pairs.map { .array([.string($0.key), .string($0.value)]) }) }
+    package var json: JSONValue { .array(pairs.map { .array([.string($0.key), .string($0.value)]) }) }
 
-    public init(json: JSONValue?) {
+    package init(json: JSONValue?) {
         self.init()
         for pair in json?.arrayValue ?? [] {
             if let kv = pair.arrayValue, kv.count == 2, let k = kv[0].stringValue, let v = kv[1].stringValue { self[k] = v }

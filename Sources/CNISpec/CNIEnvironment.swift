@@ -1,5 +1,5 @@
 /// The CNI verbs (SPEC "Parameters": CNI_COMMAND).
-public enum CNICommand: String, Sendable, CaseIterable {
+package enum CNICommand: String, Sendable, CaseIterable {
     case add = "ADD"
     case del = "DEL"
     case check = "CHECK"
@@ -9,15 +9,15 @@ public enum CNICommand: String, Sendable, CaseIterable {
 }
 
 /// The `CNI_*` variables a runtime passes, validated per verb as the spec requires.
-public struct CNIEnvironment: Sendable, Equatable {
-    public var command: CNICommand
-    public var containerID: String
-    public var netns: String
-    public var ifName: String
-    public var args: CNIArgs
-    public var path: [String]
+package struct CNIEnvironment: Sendable, Equatable {
+    package var command: CNICommand
+    package var containerID: String
+    package var netns: String
+    package var ifName: String
+    package var args: CNIArgs
+    package var path: [String]
 
-    public init(command: CNICommand, containerID: String = "", netns: String = "", ifName: String = "",
+    package init(command: CNICommand, containerID: String = "", netns: String = "", ifName: String = "",
                 args: CNIArgs = CNIArgs(), path: [String] = []) {
         self.command = command
         self.containerID = containerID
@@ -28,7 +28,7 @@ public struct CNIEnvironment: Sendable, Equatable {
     }
 
     /// Reads and validates the environment. Missing or malformed variables are code 4.
-    public init(environment env: [String: String]) throws(CNIError) {
+    package init(environment env: [String: String]) throws(CNIError) {
         guard let raw = env["CNI_COMMAND"], !raw.isEmpty else { throw .invalidEnv("CNI_COMMAND is not set") }
         guard let command = CNICommand(rawValue: raw) else {
             throw .invalidEnv("unknown CNI_COMMAND \"\(raw)\"")

@@ -2,14 +2,14 @@
 /// version it was written in. Reading accepts every supported version;
 /// `json(as:)` writes any of them with libcni's conversion rules
 /// (CNIResultConversion.swift). Addresses keep the text the plugin wrote.
-public struct CNIResult: Sendable, Equatable {
-    public var cniVersion: CNIVersion
-    public var interfaces: [Interface]
-    public var ips: [IPConfig]
-    public var routes: [Route]
-    public var dns: DNS
+package struct CNIResult: Sendable, Equatable {
+    package var cniVersion: CNIVersion
+    package var interfaces: [Interface]
+    package var ips: [IPConfig]
+    package var routes: [Route]
+    package var dns: DNS
 
-    public init(cniVersion: CNIVersion, interfaces: [Interface] = [], ips: [IPConfig] = [],
+    package init(cniVersion: CNIVersion, interfaces: [Interface] = [], ips: [IPConfig] = [],
                 routes: [Route] = [], dns: DNS = DNS())
     {
         self.cniVersion = cniVersion
@@ -19,20 +19,20 @@ public struct CNIResult: Sendable, Equatable {
         self.dns = dns
     }
 
-    public struct Interface: Sendable, Equatable {
-        public var name: String
+    package struct Interface: Sendable, Equatable {
+        package var name: String
         /// Empty when the plugin named none.
-        public var mac: String
+        package var mac: String
         /// 1.1.0.
-        public var mtu: Int?
+        package var mtu: Int?
         /// The netns path for interfaces inside the container; empty for host interfaces.
-        public var sandbox: String
+        package var sandbox: String
         /// 1.1.0.
-        public var socketPath: String?
+        package var socketPath: String?
         /// 1.1.0.
-        public var pciID: String?
+        package var pciID: String?
 
-        public init(name: String, mac: String = "", mtu: Int? = nil, sandbox: String = "",
+        package init(name: String, mac: String = "", mtu: Int? = nil, sandbox: String = "",
                     socketPath: String? = nil, pciID: String? = nil)
         {
             self.name = name
@@ -44,33 +44,33 @@ public struct CNIResult: Sendable, Equatable {
         }
     }
 
-    public struct IPConfig: Sendable, Equatable {
+    package struct IPConfig: Sendable, Equatable {
         /// CIDR notation with the host address, e.g. "10.1.2.3/24".
-        public var address: String
-        public var gateway: String?
+        package var address: String
+        package var gateway: String?
         /// Index into `interfaces`.
-        public var interface: Int?
+        package var interface: Int?
 
-        public init(address: String, gateway: String? = nil, interface: Int? = nil) {
+        package init(address: String, gateway: String? = nil, interface: Int? = nil) {
             self.address = address
             self.gateway = gateway
             self.interface = interface
         }
 
-        public var isIPv6: Bool { CNIResult.isIPv6(address) }
+        package var isIPv6: Bool { CNIResult.isIPv6(address) }
     }
 
-    public struct Route: Sendable, Equatable {
-        public var dst: String
-        public var gw: String?
+    package struct Route: Sendable, Equatable {
+        package var dst: String
+        package var gw: String?
         // 1.1.0 fields.
-        public var mtu: Int?
-        public var advmss: Int?
-        public var priority: Int?
-        public var table: Int?
-        public var scope: Int?
+        package var mtu: Int?
+        package var advmss: Int?
+        package var priority: Int?
+        package var table: Int?
+        package var scope: Int?
 
-        public init(dst: String, gw: String? = nil, mtu: Int? = nil, advmss: Int? = nil,
+        package init(dst: String, gw: String? = nil, mtu: Int? = nil, advmss: Int? = nil,
                     priority: Int? = nil, table: Int? = nil, scope: Int? = nil)
         {
             self.dst = dst
@@ -82,27 +82,27 @@ public struct CNIResult: Sendable, Equatable {
             self.scope = scope
         }
 
-        public var isIPv6: Bool { CNIResult.isIPv6(dst) }
+        package var isIPv6: Bool { CNIResult.isIPv6(dst) }
     }
 
-    public struct DNS: Sendable, Equatable {
-        public var nameservers: [String]
-        public var domain: String
-        public var search: [String]
-        public var options: [String]
+    package struct DNS: Sendable, Equatable {
+        package var nameservers: [String]
+        package var domain: String
+        package var search: [String]
+        package var options: [String]
 
-        public init(nameservers: [String] = [], domain: String = "", search: [String] = [], options: [String] = []) {
+        package init(nameservers: [String] = [], domain: String = "", search: [String] = [], options: [String] = []) {
             self.nameservers = nameservers
             self.domain = domain
             self.search = search
             self.options = options
         }
 
-        public var isEmpty: Bool { nameservers.isEmpty && domain.isEmpty && search.isEmpty && options.isEmpty }
+        package var isEmpty: Bool { nameservers.isEmpty && domain.isEmpty && search.isEmpty && options.isEmpty }
     }
 
     /// The address family by the presence of ':', as for any IP or CIDR text.
-    public static func isIPv6(_ addressOrCIDR: String) -> Bool {
+    package static func isIPv6(_ addressOrCIDR: String) -> Bool {
         addressOrCIDR.utf8.contains(UInt8(ascii: ":"))
     }
 }
@@ -114,7 +114,7 @@ extension CNIResult {
     /// non-empty) cniVersion takes `defaultVersion`, the config's, as libcni's
     /// `fixupResultVersion` does. Malformed fields are code 6, naming the field;
     /// a version we do not speak is code 1.
-    public init(json: JSONValue, defaultVersion: CNIVersion) throws(CNIError) {
+    package init(json: JSONValue, defaultVersion: CNIVersion) throws(CNIError) {
         guard case .object(let object) = json else {
             throw .decoding("invalid CNI result: expected a JSON object, not \(json.kindName)")
         }
@@ -145,7 +145,7 @@ extension CNIResult {
     }
 
     /// Reads a plugin's stdout; bytes that are not JSON are code 6.
-    public init(parsing bytes: some Collection<UInt8>, defaultVersion: CNIVersion) throws(CNIError) {
+    package init(parsing bytes: some Collection<UInt8>, defaultVersion: CNIVersion) throws(CNIError) {
         let json: JSONValue
         do { json = try JSONValue(parsing: bytes) } catch {
             throw .decoding("invalid CNI result: \(error)")

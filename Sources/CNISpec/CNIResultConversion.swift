@@ -6,7 +6,7 @@ extension CNIResult {
     /// The result as `version` expects it. 0.1.0/0.2.0 hold one address per
     /// family: the first of each is kept, and without any the conversion fails
     /// ("cannot convert: no valid IP addresses", code 1) as in libcni.
-    public func json(as version: CNIVersion) throws(CNIError) -> JSONValue {
+    package func json(as version: CNIVersion) throws(CNIError) -> JSONValue {
         guard version.isSupported else {
             throw CNIError(code: CNIError.incompatibleVersion,
                            msg: "cannot convert CNI result to unsupported version \(version)")
@@ -15,7 +15,7 @@ extension CNIResult {
     }
 
     /// Reads a result (cniVersion defaulting to `defaultVersion`) and writes it as `target`.
-    public static func convert(_ json: JSONValue, from defaultVersion: CNIVersion,
+    package static func convert(_ json: JSONValue, from defaultVersion: CNIVersion,
                                to target: CNIVersion) throws(CNIError) -> JSONValue
     {
         try CNIResult(json: json, defaultVersion: defaultVersion).json(as: target)

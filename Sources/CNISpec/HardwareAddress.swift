@@ -1,8 +1,8 @@
 /// Hardware address syntax as Go's `net.ParseMAC` accepts it: 6-byte MACs,
 /// 8-byte EUI-64 and 20-byte InfiniBand addresses, written with ':' or '-'
 /// between bytes, or as dot-separated groups of four hex digits.
-public enum HardwareAddress {
-    public static func isValid(_ text: String) -> Bool {
+package enum HardwareAddress {
+    package static func isValid(_ text: String) -> Bool {
         let validLengths: Set<Int> = [6, 8, 20]
         let bytes = Array(text.utf8)
         if bytes.count >= 14, bytes[4] == UInt8(ascii: ".") {

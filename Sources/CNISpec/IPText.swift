@@ -1,14 +1,14 @@
 /// Syntax checks for IP and CIDR text, accepting what Go's `net.ParseIP` and
 /// `net.ParseCIDR` accept (no zones, no leading zeros in IPv4 octets).
-public enum IPText {
-    public static func isIP(_ s: String) -> Bool { isIP(s[...]) }
+package enum IPText {
+    package static func isIP(_ s: String) -> Bool { isIP(s[...]) }
 
     static func isIP(_ s: Substring) -> Bool {
         s.utf8.contains(UInt8(ascii: ":")) ? isIPv6(Array(s.utf8)) : isIPv4(Array(s.utf8)[...])
     }
 
     /// "address/bits" with bits at most 32 (IPv4) or 128 (IPv6).
-    public static func isCIDR(_ s: String) -> Bool {
+    package static func isCIDR(_ s: String) -> Bool {
         guard let slash = s.firstIndex(of: "/") else { return false }
         let address = s[..<slash]
         let bits = s.utf8[s.utf8.index(after: slash)...]

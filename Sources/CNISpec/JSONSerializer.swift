@@ -1,15 +1,15 @@
 extension JSONValue {
     /// Compact JSON text, members in their stored order.
-    public var serialized: String {
+    package var serialized: String {
         var out = ""
         write(to: &out)
         return out
     }
 
-    public var serializedBytes: [UInt8] { Array(serialized.utf8) }
+    package var serializedBytes: [UInt8] { Array(serialized.utf8) }
 
     /// Two-space indented JSON, for people (the demo, `--pretty` output).
-    public var pretty: String {
+    package var pretty: String {
         var out = ""
         write(to: &out, indent: 0, step: 2)
         return out
@@ -68,5 +68,5 @@ extension JSONValue {
 }
 
 extension JSONValue: CustomStringConvertible {
-    public var description: String { serialized }
+    package var description: String { serialized }
 }

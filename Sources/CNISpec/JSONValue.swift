@@ -1,7 +1,7 @@
 /// A JSON document kept exactly as it was written: object members keep their
 /// order and numbers keep their text, so a delegate config passes through us
 /// unchanged and 64-bit integers never round-trip through a Double.
-public enum JSONValue: Sendable, Equatable {
+package enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     /// The number's literal text, validated against the JSON grammar.
@@ -12,25 +12,25 @@ public enum JSONValue: Sendable, Equatable {
 }
 
 /// An ordered JSON object. Lookups are linear: CNI objects have a handful of keys.
-public struct JSONObject: Sendable, Equatable, Sequence {
-    public struct Member: Sendable, Equatable {
-        public var key: String
-        public var value: JSONValue
+package struct JSONObject: Sendable, Equatable, Sequence {
+    package struct Member: Sendable, Equatable {
+        package var key: String
+        package var value: JSONValue
     }
 
-    public private(set) var members: [Member]
+    package private(set) var members: [Member]
 
-    public init(_ members: [(String, JSONValue)] = []) {
+    package init(_ members: [(String, JSONValue)] = []) {
         self.members = []
         for (key, value) in members { self[key] = value }
     }
 
-    public var keys: [String] { members.map(\.key) }
-    public var isEmpty: Bool { members.isEmpty }
-    public var count: Int { members.count }
+    package var keys: [String] { members.map(\.key) }
+    package var isEmpty: Bool { members.isEmpty }
+    package var count: Int { members.count }
 
     /// Setting a key that exists replaces its value in place; `nil` removes it.
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         get { members.first { $0.key == key }?.value }
         set {
             let index = members.firstIndex { $0.key == key }
@@ -43,17 +43,17 @@ public struct JSONObject: Sendable, Equatable, Sequence {
         }
     }
 
-    public func makeIterator() -> IndexingIterator<[Member]> { members.makeIterator() }
+    package func makeIterator() -> IndexingIterator<[Member]> { members.makeIterator() }
 
     /// Equality ignores member order, as JSON does.
-    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+    package static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         guard lhs.members.count == rhs.members.count else { return false }
         return lhs.members.allSatisfy { rhs[$0.key] == $0.value }
     }
 }
 
 extension JSONValue {
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         get { if case .object(let o) = self { return o[key] } else { return nil } }
         set {
             guard case .object(var o) = self else { return }
@@ -62,19 +62,19 @@ extension JSONValue {
         }
     }
 
-    public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
-    public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
-    public var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
-    public var objectValue: JSONObject? { if case .object(let o) = self { o } else { nil } }
-    public var isNull: Bool { self == .null }
+    package var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+    package var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
+    package var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
+    package var objectValue: JSONObject? { if case .object(let o) = self { o } else { nil } }
+    package var isNull: Bool { self == .null }
     /// The number as an exact integer, if it is one.
-    public var intValue: Int? { if case .number(let n) = self { Int(n) } else { nil } }
-    public var doubleValue: Double? { if case .number(let n) = self { Double(n) } else { nil } }
+    package var intValue: Int? { if case .number(let n) = self { Int(n) } else { nil } }
+    package var doubleValue: Double? { if case .number(let n) = self { Double(n) } else { nil } }
 
-    public static func int(_ value: Int) -> JSONValue { .number(String(value)) }
+    package static func int(_ value: Int) -> JSONValue { .number(String(value)) }
 
     /// A short name of the kind, for error messages ("expected a string, got an array").
-    public var kindName: String {
+    package var kindName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
@@ -90,10 +90,10 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByIntegerLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral,
     ExpressibleByNilLiteral
 {
-    public init(stringLiteral value: String) { self = .string(value) }
-    public init(booleanLiteral value: Bool) { self = .bool(value) }
-    public init(integerLiteral value: Int) { self = .int(value) }
-    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
-    public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(JSONObject(elements)) }
-    public init(nilLiteral: ()) { self = .null }
+    package init(stringLiteral value: String) { self = .string(value) }
+    package init(booleanLiteral value: Bool) { self = .bool(value) }
+    package init(integerLiteral value: Int) { self = .int(value) }
+    package init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    package init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(JSONObject(elements)) }
+    package init(nilLiteral: ()) { self = .null }
 }

@@ -1,10 +1,10 @@
 /// One plugin's configuration inside a network (a conf, or an element of a
 /// conflist's `plugins`). Unknown keys are kept as they came.
-public struct PluginConfig: Sendable, Equatable {
-    public var type: String
-    public var object: JSONObject
+package struct PluginConfig: Sendable, Equatable {
+    package var type: String
+    package var object: JSONObject
 
-    public init(object: JSONObject, field: String) throws(CNIError) {
+    package init(object: JSONObject, field: String) throws(CNIError) {
         guard let type = object["type"]?.stringValue, !type.isEmpty else {
             throw .invalidConfig("missing \(field).type: every plugin needs a \"type\"")
         }
@@ -13,25 +13,25 @@ public struct PluginConfig: Sendable, Equatable {
     }
 
     /// Capabilities the plugin declares true; runtimeConfig carries only these.
-    public var capabilities: Set<String> {
+    package var capabilities: Set<String> {
         Set((object["capabilities"]?.objectValue ?? JSONObject()).compactMap { $0.value.boolValue == true ? $0.key : nil })
     }
 }
 
 /// A network as libcni runs it: a conflist, or a single conf treated as a list
 /// of one. `source` is the configuration exactly as given, for the results cache.
-public struct NetworkConfigList: Sendable, Equatable {
-    public var name: String
-    public var cniVersion: CNIVersion
-    public var disableCheck: Bool
-    public var disableGC: Bool
-    public var plugins: [PluginConfig]
-    public var source: JSONValue
-    public var isConflist: Bool
+package struct NetworkConfigList: Sendable, Equatable {
+    package var name: String
+    package var cniVersion: CNIVersion
+    package var disableCheck: Bool
+    package var disableGC: Bool
+    package var plugins: [PluginConfig]
+    package var source: JSONValue
+    package var isConflist: Bool
 
     /// Parses a conf (has `type`) or conflist (has `plugins`). `nameRequired` is false
     /// where a caller fills the name in afterwards (a NAD config without one).
-    public init(json: JSONValue, nameRequired: Bool = true) throws(CNIError) {
+    package init(json: JSONValue, nameRequired: Bool = true) throws(CNIError) {
         guard case .object(let object) = json else {
             throw .decoding("network configuration must be a JSON object, not \(json.kindName)")
         }
@@ -61,7 +61,7 @@ public struct NetworkConfigList: Sendable, Equatable {
         }
     }
 
-    public init(parsing bytes: some Collection<UInt8>) throws(CNIError) {
+    package init(parsing bytes: some Collection<UInt8>) throws(CNIError) {
         let json: JSONValue
         do { json = try JSONValue(parsing: bytes) } catch {
             throw .decoding("error parsing network configuration: \(error)")
@@ -70,7 +70,7 @@ public struct NetworkConfigList: Sendable, Equatable {
     }
 
     /// Changes the name in both the model and the source (a NAD without `name`).
-    public mutating func rename(_ newName: String) {
+    package mutating func rename(_ newName: String) {
         name = newName
         source["name"] = .string(newName)
     }

@@ -1,6 +1,6 @@
 extension String {
     /// The string without leading and trailing white space (no Foundation needed).
-    public var trimmingSpace: String {
+    package var trimmingSpace: String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
               let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }

@@ -1,5 +1,5 @@
 /// The identifier rules of the spec and libcni (`utils.ValidateContainerID`, …).
-public enum Validation {
+package enum Validation {
     /// Container IDs and network names: `^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`.
     static func isIdentifier(_ s: String) -> Bool {
         guard let first = s.utf8.first, isAlnum(first) else { return false }
@@ -11,18 +11,18 @@ public enum Validation {
             || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b)
     }
 
-    public static func containerID(_ id: String) throws(CNIError) {
+    package static func containerID(_ id: String) throws(CNIError) {
         guard isIdentifier(id) else { throw .invalidEnv("invalid characters in CNI_CONTAINERID \"\(id)\"") }
     }
 
     /// Network names end up in file names (the results cache), so the rule protects the node too.
-    public static func networkName(_ name: String) throws(CNIError) {
+    package static func networkName(_ name: String) throws(CNIError) {
         guard !name.isEmpty else { throw .invalidConfig("missing network name") }
         guard isIdentifier(name) else { throw .invalidConfig("invalid characters in network name \"\(name)\"") }
     }
 
     /// Linux interface names: 1–15 bytes, not "." or "..", no '/', ':' or white space.
-    public static func interfaceName(_ name: String, field: String = "CNI_IFNAME") throws(CNIError) {
+    package static func interfaceName(_ name: String, field: String = "CNI_IFNAME") throws(CNIError) {
         let problem: String? =
             if name.isEmpty { "is empty" }
             else if name.utf8.count > 15 { "is longer than 15 characters" }

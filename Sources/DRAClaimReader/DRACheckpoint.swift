@@ -1,5 +1,6 @@
 import CNISpec
 import KubeAPI
+import SystemSupport
 
 /// kubelet's DRA manager checkpoint, `<kubeletRootDir>/dra_manager_state`.
 ///
@@ -17,16 +18,16 @@ import KubeAPI
 ///
 /// Unknown keys are ignored. PodUIDs is a set (a JSON object) in kubelet's
 /// files; a list is accepted too.
-public struct DRACheckpoint: Sendable, Equatable {
-    public static let relativePath = "dra_manager_state"
+package struct DRACheckpoint: Sendable, Equatable {
+    package static let relativePath = "dra_manager_state"
 
-    public struct Entry: Sendable, Equatable {
-        public var claimUID: String
-        public var claim: ObjectKey
-        public var podUIDs: Set<String>
-        public var devices: [ClaimAllocation.Device]
+    package struct Entry: Sendable, Equatable {
+        package var claimUID: String
+        package var claim: ObjectKey
+        package var podUIDs: Set<String>
+        package var devices: [ClaimAllocation.Device]
 
-        public init(claimUID: String, claim: ObjectKey, podUIDs: Set<String>, devices: [ClaimAllocation.Device]) {
+        package init(claimUID: String, claim: ObjectKey, podUIDs: Set<String>, devices: [ClaimAllocation.Device]) {
             self.claimUID = claimUID
             self.claim = claim
             self.podUIDs = podUIDs
@@ -34,16 +35,16 @@ public struct DRACheckpoint: Sendable, Equatable {
         }
     }
 
-    public enum Format: Sendable, Equatable {
+    package enum Format: Sendable, Equatable {
         case legacy  // ≤ 1.30
         case checksummed  // 1.31+
     }
 
-    public var format: Format
-    public var entries: [Entry]
+    package var format: Format
+    package var entries: [Entry]
 
     /// `path` is only for error messages.
-    public init(parsing bytes: [UInt8], path: String) throws(DeviceReaderError) {
+    package init(parsing bytes: [UInt8], path: String) throws(DeviceReaderError) {
         func corrupt(_ why: String) -> DeviceReaderError { .corruptCheckpoint(path: path, reason: why) }
         let json: JSONValue
         do { json = try JSONValue(parsing: bytes) } catch { throw corrupt("\(error)") }
@@ -87,17 +88,17 @@ public struct DRACheckpoint: Sendable, Equatable {
     }
 
     /// nil when the file does not exist.
-    public static func load(kubeletRootDir: String) throws(DeviceReaderError) -> DRACheckpoint? {
+    package static func load(kubeletRootDir: String) throws(DeviceReaderError) -> DRACheckpoint? {
         let path = kubeletRootDir + "/" + relativePath
         let bytes: [UInt8]?
-        do { bytes = try LocalFile.contents(of: path) } catch { throw .corruptCheckpoint(path: path, reason: error.description) }
+        do { bytes = try FileSystem.read(path, limit: 64 << 20) } catch { throw .corruptCheckpoint(path: path, reason: error.description) }
         return try bytes.map { bytes throws(DeviceReaderError) in try DRACheckpoint(parsing: bytes, path: path) }
     }
 
     /// The devices of `claim` as prepared for this pod. An entry that does not
     /// list the pod is stale (a static claim now used by another pod) and is
     /// not used.
-    public func allocation(of claim: ObjectKey, podUID: String) -> ClaimAllocation? {
+    package func allocation(of claim: ObjectKey, podUID: String) -> ClaimAllocation? {
         guard let entry = entries.first(where: { $0.claim == claim && $0.podUIDs.contains(podUID) }),
               !entry.devices.isEmpty else { return nil }
         return ClaimAllocation(claim: claim, devices: entry.devices)

@@ -26,11 +26,11 @@ struct DRAResolver: Sendable {
     ///   - claims: the pod's claims in `status.resourceClaimStatuses` order.
     ///   - known: allocations kubelet already told us about, by claim.
     func resolve(claims: [ObjectKey], known: [ObjectKey: (ClaimAllocation, ClaimAllocation.Source)], nodeName: String)
-        async throws(DeviceReaderError) -> Outcome
+        throws(DeviceReaderError) -> Outcome
     {
         var outcome = Outcome()
         let missing = claims.filter { known[$0] == nil }
-        let fetched = try await readClaims(missing)
+        let fetched = try readClaims(missing)
         outcome.claimReads = missing.count
 
         var allocations: [(ClaimAllocation, ClaimAllocation.Source)] = []
@@ -46,7 +46,7 @@ struct DRAResolver: Sendable {
         for (allocation, _) in allocations {
             for device in allocation.devices where !drivers.contains(device.driver) { drivers.append(device.driver) }
         }
-        let attributes = try await readSlices(nodeName: nodeName, drivers: drivers)
+        let attributes = try readSlices(nodeName: nodeName, drivers: drivers)
         outcome.sliceLists = drivers.count
 
         for (allocation, source) in allocations {
@@ -67,21 +67,13 @@ struct DRAResolver: Sendable {
         return outcome
     }
 
-    /// GETs the claims concurrently; a missing or unallocated claim is an error naming it.
-    private func readClaims(_ keys: [ObjectKey]) async throws(DeviceReaderError) -> [ObjectKey: ClaimAllocation] {
-        let cluster = self.cluster
-        let results = await withTaskGroup(of: (ObjectKey, Result<ResourceClaim?, KubeError>).self) { group in
-            for key in keys {
-                group.addTask { (key, await Self.claim(key, in: cluster)) }
-            }
-            var results: [ObjectKey: Result<ResourceClaim?, KubeError>] = [:]
-            for await (key, result) in group { results[key] = result }
-            return results
-        }
+    /// GETs the claims in one batch; a missing or unallocated claim is an error
+    /// naming it, reported in the pod's order.
+    private func readClaims(_ keys: [ObjectKey]) throws(DeviceReaderError) -> [ObjectKey: ClaimAllocation] {
+        guard !keys.isEmpty else { return [:] }
         var allocations: [ObjectKey: ClaimAllocation] = [:]
-        // Reported in the pod's order, so the same failure gives the same message.
-        for key in keys {
-            switch results[key]! {
+        for (key, result) in zip(keys, cluster.resourceClaims(keys)) {
+            switch result {
             case .failure(let error): throw .api(context: "reading ResourceClaim \(key)", error)
             case .success(nil): throw .claimNotFound(key)
             case .success(let claim?):
@@ -94,38 +86,15 @@ struct DRAResolver: Sendable {
         return allocations
     }
 
-    // The child tasks call these non-throwing wrappers: a `do throws(E)` block
-    // inside a task-group closure was miscompiled in release builds (the
-    // group read a garbage result and crashed).
-    private static func claim(_ key: ObjectKey, in cluster: any ClusterState) async -> Result<ResourceClaim?, KubeError> {
-        do { return .success(try await cluster.resourceClaim(key)) } catch { return .failure(error) }
-    }
-
-    private static func slices(nodeName: String, driver: String, in cluster: any ClusterState) async
-        -> Result<[ResourceSlice], KubeError>
-    {
-        do { return .success(try await cluster.resourceSlices(nodeName: nodeName, driver: driver)) } catch {
-            return .failure(error)
-        }
-    }
-
-    /// One LIST per driver, concurrently; the string attributes of every device.
-    private func readSlices(nodeName: String, drivers: [String]) async throws(DeviceReaderError)
+    /// One LIST per driver, in one batch; the string attributes of every device.
+    private func readSlices(nodeName: String, drivers: [String]) throws(DeviceReaderError)
         -> [ClaimAllocation.Device: [String: String]]
     {
-        let cluster = self.cluster
-        let results = await withTaskGroup(of: (String, Result<[ResourceSlice], KubeError>).self) { group in
-            for driver in drivers {
-                group.addTask { (driver, await Self.slices(nodeName: nodeName, driver: driver, in: cluster)) }
-            }
-            var results: [String: Result<[ResourceSlice], KubeError>] = [:]
-            for await (driver, result) in group { results[driver] = result }
-            return results
-        }
+        guard !drivers.isEmpty else { return [:] }
         var attributes: [ClaimAllocation.Device: [String: String]] = [:]
-        for driver in drivers {
+        for (driver, result) in zip(drivers, cluster.resourceSlices(nodeName: nodeName, drivers: drivers)) {
             let slices: [ResourceSlice]
-            switch results[driver]! {
+            switch result {
             case .failure(let error):
                 throw .api(context: "listing ResourceSlices of driver \(driver) on node \(nodeName)", error)
             case .success(let list): slices = list

@@ -1,4 +1,5 @@
 import CNISpec
+import SystemSupport
 
 /// kubelet's device-manager checkpoint,
 /// `<kubeletRootDir>/device-plugins/kubelet_internal_checkpoint`:
@@ -7,17 +8,17 @@ import CNISpec
 /// DeviceIDs is `{"<numa node>": [ids]}` since 1.20 and a plain list before.
 /// The checksum is not verified (kubelet hashes a Go-specific dump of the
 /// structure, which cannot be reproduced from the JSON).
-public struct DevicePluginCheckpoint: Sendable, Equatable {
-    public static let relativePath = "device-plugins/kubelet_internal_checkpoint"
+package struct DevicePluginCheckpoint: Sendable, Equatable {
+    package static let relativePath = "device-plugins/kubelet_internal_checkpoint"
 
-    public struct Entry: Sendable, Equatable {
-        public var podUID: String
-        public var containerName: String
-        public var resourceName: String
+    package struct Entry: Sendable, Equatable {
+        package var podUID: String
+        package var containerName: String
+        package var resourceName: String
         /// In file order: NUMA nodes as listed, IDs as listed within each.
-        public var deviceIDs: [String]
+        package var deviceIDs: [String]
 
-        public init(podUID: String, containerName: String, resourceName: String, deviceIDs: [String]) {
+        package init(podUID: String, containerName: String, resourceName: String, deviceIDs: [String]) {
             self.podUID = podUID
             self.containerName = containerName
             self.resourceName = resourceName
@@ -25,12 +26,12 @@ public struct DevicePluginCheckpoint: Sendable, Equatable {
         }
     }
 
-    public var entries: [Entry]
+    package var entries: [Entry]
 
-    public init(entries: [Entry]) { self.entries = entries }
+    package init(entries: [Entry]) { self.entries = entries }
 
     /// `path` is only for the error message.
-    public init(parsing bytes: [UInt8], path: String) throws(DeviceReaderError) {
+    package init(parsing bytes: [UInt8], path: String) throws(DeviceReaderError) {
         func corrupt(_ why: String) -> DeviceReaderError { .corruptCheckpoint(path: path, reason: why) }
         let json: JSONValue
         do { json = try JSONValue(parsing: bytes) } catch { throw corrupt("\(error)") }
@@ -59,15 +60,15 @@ public struct DevicePluginCheckpoint: Sendable, Equatable {
     }
 
     /// nil when the file does not exist.
-    public static func load(kubeletRootDir: String) throws(DeviceReaderError) -> DevicePluginCheckpoint? {
+    package static func load(kubeletRootDir: String) throws(DeviceReaderError) -> DevicePluginCheckpoint? {
         let path = kubeletRootDir + "/" + relativePath
         let bytes: [UInt8]?
-        do { bytes = try LocalFile.contents(of: path) } catch { throw .corruptCheckpoint(path: path, reason: error.description) }
+        do { bytes = try FileSystem.read(path, limit: 64 << 20) } catch { throw .corruptCheckpoint(path: path, reason: error.description) }
         return try bytes.map { bytes throws(DeviceReaderError) in try DevicePluginCheckpoint(parsing: bytes, path: path) }
     }
 
     /// The pod's allocations, per container in file order.
-    public func allocations(podUID: String) -> [(resource: String, deviceIDs: [String])] {
+    package func allocations(podUID: String) -> [(resource: String, deviceIDs: [String])] {
         entries.filter { $0.podUID == podUID }.map { ($0.resourceName, $0.deviceIDs) }
     }
 }

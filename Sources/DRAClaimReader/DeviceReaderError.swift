@@ -2,7 +2,7 @@ import KubeAPI
 
 /// Why the devices of a pod could not be worked out. Each message names the
 /// file, socket or claim it is about.
-public enum DeviceReaderError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum DeviceReaderError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A kubelet checkpoint exists but cannot be used (bad JSON, wrong checksum, …).
     case corruptCheckpoint(path: String, reason: String)
     /// The pod-resources socket answered with an error or not at all.
@@ -14,7 +14,7 @@ public enum DeviceReaderError: Error, Sendable, Equatable, CustomStringConvertib
     /// Reading claims or slices failed.
     case api(context: String, KubeError)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .corruptCheckpoint(let path, let reason): "kubelet checkpoint \(path) is unusable: \(reason)"
         case .podResources(let socket, let reason): "kubelet pod-resources \(socket): \(reason)"

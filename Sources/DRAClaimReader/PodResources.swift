@@ -4,29 +4,29 @@ import SwiftProtobuf
 /// kubelet's pod-resources API (`List` on
 /// `<kubeletRootDir>/pod-resources/kubelet.sock`), reduced to what one pod holds:
 /// device-plugin devices per resource, and DRA devices per claim.
-public struct PodResources: Sendable, Equatable {
-    public static let relativeSocketPath = "pod-resources/kubelet.sock"
-    public static let listMethod = "/v1.PodResourcesLister/List"
+package struct PodResources: Sendable, Equatable {
+    package static let relativeSocketPath = "pod-resources/kubelet.sock"
+    package static let listMethod = "/v1.PodResourcesLister/List"
 
     /// Device-plugin allocations in container order, IDs as kubelet lists them.
-    public var devices: [(resource: String, deviceIDs: [String])]
+    package var devices: [(resource: String, deviceIDs: [String])]
     /// DRA claims with their devices (only claims whose devices are named:
     /// kubelets before 1.31 sent CDI names only).
-    public var claims: [ClaimAllocation]
+    package var claims: [ClaimAllocation]
 
-    public init(devices: [(resource: String, deviceIDs: [String])] = [], claims: [ClaimAllocation] = []) {
+    package init(devices: [(resource: String, deviceIDs: [String])] = [], claims: [ClaimAllocation] = []) {
         self.devices = devices
         self.claims = claims
     }
 
-    public static func == (lhs: PodResources, rhs: PodResources) -> Bool {
+    package static func == (lhs: PodResources, rhs: PodResources) -> Bool {
         lhs.devices.map(\.resource) == rhs.devices.map(\.resource)
             && lhs.devices.map(\.deviceIDs) == rhs.devices.map(\.deviceIDs) && lhs.claims == rhs.claims
     }
 
     /// The pod's entry in a `List` answer (serialized `ListPodResourcesResponse`);
     /// empty when the pod is not listed. `socket` is only for the error message.
-    public init(listResponse bytes: [UInt8], pod: ObjectKey, socket: String = "List") throws(DeviceReaderError) {
+    package init(listResponse bytes: [UInt8], pod: ObjectKey, socket: String = "List") throws(DeviceReaderError) {
         let response: V1_ListPodResourcesResponse
         do { response = try V1_ListPodResourcesResponse(serializedBytes: bytes) } catch {
             throw .podResources(socket: socket, reason: "the List answer is not a ListPodResourcesResponse: \(error)")
@@ -54,13 +54,14 @@ public struct PodResources: Sendable, Equatable {
     }
 
     /// Calls `List` on the socket and keeps the pod's part.
-    public static func list(socketPath: String, pod: ObjectKey) async throws(DeviceReaderError) -> PodResources {
-        let answer: [UInt8]
-        do {
-            answer = try await GRPCUnaryCall(socketPath: socketPath, method: listMethod).call([])
-        } catch {
-            throw .podResources(socket: socketPath, reason: error.description)
+    package static func list(socketPath: String, pod: ObjectKey) throws(DeviceReaderError) -> PodResources {
+        let outcome = blockingWait { () async -> Result<[UInt8], GRPCUnaryCall.Failure> in
+            do { return .success(try await GRPCUnaryCall(socketPath: socketPath, method: listMethod).call([])) } catch {
+                return .failure(GRPCUnaryCall.Failure(description: "\(error)"))
+            }
         }
+        let answer: [UInt8]
+        do { answer = try outcome.get() } catch { throw .podResources(socket: socketPath, reason: error.description) }
         return try PodResources(listResponse: answer, pod: pod, socket: socketPath)
     }
 }

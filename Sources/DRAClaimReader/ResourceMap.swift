@@ -1,19 +1,19 @@
 /// Resource name → the device IDs allocated to one pod, in allocation order.
 /// Networks take IDs in annotation order: two NADs on one resource get the
 /// first and the second ID. (No sorting: upstream PR #1540.)
-public struct ResourceMap: Sendable, Equatable {
+package struct ResourceMap: Sendable, Equatable {
     /// Resource names in the order they were first seen, with their IDs.
-    public private(set) var resources: [(name: String, deviceIDs: [String])] = []
+    package private(set) var resources: [(name: String, deviceIDs: [String])] = []
     private var consumed: [String: Int] = [:]
 
-    public init() {}
+    package init() {}
 
-    public init(_ entries: [(String, [String])]) {
+    package init(_ entries: [(String, [String])]) {
         for (name, ids) in entries { append(resource: name, deviceIDs: ids) }
     }
 
     /// Adds IDs after those already known for `resource`.
-    public mutating func append(resource: String, deviceIDs: [String]) {
+    package mutating func append(resource: String, deviceIDs: [String]) {
         if let index = resources.firstIndex(where: { $0.name == resource }) {
             resources[index].deviceIDs += deviceIDs
         } else {
@@ -21,12 +21,12 @@ public struct ResourceMap: Sendable, Equatable {
         }
     }
 
-    public func deviceIDs(of resource: String) -> [String] {
+    package func deviceIDs(of resource: String) -> [String] {
         resources.first { $0.name == resource }?.deviceIDs ?? []
     }
 
     /// The next unused ID of `resource`, or nil when all are taken (or none exist).
-    public mutating func take(_ resource: String) -> String? {
+    package mutating func take(_ resource: String) -> String? {
         let ids = deviceIDs(of: resource)
         let next = consumed[resource, default: 0]
         guard next < ids.count else { return nil }
@@ -34,16 +34,16 @@ public struct ResourceMap: Sendable, Equatable {
         return ids[next]
     }
 
-    public var isEmpty: Bool { resources.allSatisfy(\.deviceIDs.isEmpty) }
+    package var isEmpty: Bool { resources.allSatisfy(\.deviceIDs.isEmpty) }
 
-    public static func == (lhs: ResourceMap, rhs: ResourceMap) -> Bool {
+    package static func == (lhs: ResourceMap, rhs: ResourceMap) -> Bool {
         lhs.resources.map(\.name) == rhs.resources.map(\.name)
             && lhs.resources.map(\.deviceIDs) == rhs.resources.map(\.deviceIDs) && lhs.consumed == rhs.consumed
     }
 }
 
 extension ResourceMap: CustomStringConvertible {
-    public var description: String {
+    package var description: String {
         "{" + resources.map { "\($0.name): [\($0.deviceIDs.joined(separator: ", "))]" }.joined(separator: "; ") + "}"
     }
 }

@@ -1,4 +1,5 @@
 import KubeAPI
+import SystemSupport
 
 /// Builds one pod's ResourceMap from the node's sources:
 ///
@@ -11,42 +12,42 @@ import KubeAPI
 /// Device-plugin IDs come first, then DRA devices in claim order, as Multus
 /// merges them. Everything lives under `kubeletRootDir`, so tests never touch
 /// the real kubelet.
-public struct ResourceMapBuilder: Sendable {
-    public static let defaultKubeletRootDir = "/var/lib/kubelet"
+package struct ResourceMapBuilder: Sendable {
+    package static let defaultKubeletRootDir = "/var/lib/kubelet"
 
-    public var kubeletRootDir: String
+    package var kubeletRootDir: String
     /// For claims and slices; nil outside Kubernetes (then DRA is skipped).
-    public var cluster: (any ClusterState)?
+    package var cluster: (any ClusterState)?
 
-    public init(kubeletRootDir: String = ResourceMapBuilder.defaultKubeletRootDir, cluster: (any ClusterState)?) {
+    package init(kubeletRootDir: String = ResourceMapBuilder.defaultKubeletRootDir, cluster: (any ClusterState)?) {
         self.kubeletRootDir = kubeletRootDir
         self.cluster = cluster
     }
 
-    public var podResourcesSocket: String { kubeletRootDir + "/" + PodResources.relativeSocketPath }
+    package var podResourcesSocket: String { kubeletRootDir + "/" + PodResources.relativeSocketPath }
 
     /// The map, and how it was made (for logs and tests).
-    public struct Report: Sendable {
-        public var map = ResourceMap()
+    package struct Report: Sendable {
+        package var map = ResourceMap()
         /// Where device-plugin IDs came from: "pod-resources", "checkpoint" or "none".
-        public var devicePluginSource = "none"
+        package var devicePluginSource = "none"
         /// Claims whose devices came from each source.
-        public var claimSources: [(claim: ObjectKey, source: ClaimAllocation.Source)] = []
+        package var claimSources: [(claim: ObjectKey, source: ClaimAllocation.Source)] = []
         /// ResourceClaim GETs and ResourceSlice LISTs made.
-        public var claimReads = 0
-        public var sliceLists = 0
+        package var claimReads = 0
+        package var sliceLists = 0
         /// Things skipped on the way, one line each, for the log.
-        public var notes: [String] = []
+        package var notes: [String] = []
     }
 
-    public func build(for pod: Pod) async throws(DeviceReaderError) -> Report {
+    package func build(for pod: Pod) throws(DeviceReaderError) -> Report {
         var report = Report()
         let key = ObjectKey(namespace: pod.metadata.namespace, name: pod.metadata.name)
 
         var podResources: PodResources?
-        if LocalFile.isSocket(podResourcesSocket) {
+        if FileSystem.isSocket(podResourcesSocket) {
             do {
-                podResources = try await PodResources.list(socketPath: podResourcesSocket, pod: key)
+                podResources = try PodResources.list(socketPath: podResourcesSocket, pod: key)
                 report.devicePluginSource = "pod-resources"
             } catch {
                 report.notes.append("\(error); using the device-plugin checkpoint instead")
@@ -83,7 +84,7 @@ public struct ResourceMapBuilder: Sendable {
             }
         }
 
-        let outcome = try await DRAResolver(cluster: cluster)
+        let outcome = try DRAResolver(cluster: cluster)
             .resolve(claims: claims, known: known, nodeName: pod.nodeName ?? "")
         for (resource, id) in outcome.entries { report.map.append(resource: resource, deviceIDs: [id]) }
         report.claimSources = claims.map { ($0, known[$0]?.1 ?? .api) }

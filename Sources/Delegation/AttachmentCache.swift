@@ -1,19 +1,20 @@
 import CNISpec
+import SystemSupport
 
 /// One delegate attachment as planned by the meta-plugin: everything DEL needs
 /// to undo it without asking anybody (the API server may be gone by then).
-public struct CachedAttachment: Sendable, Equatable {
+package struct CachedAttachment: Sendable, Equatable {
     /// The name network-status shows: `<namespace>/<nad>` or the config's name.
-    public var network: String
-    public var ifName: String
-    public var config: JSONValue
-    public var args: CNIArgs
-    public var capabilityArgs: JSONObject
-    public var isMaster: Bool
+    package var network: String
+    package var ifName: String
+    package var config: JSONValue
+    package var args: CNIArgs
+    package var capabilityArgs: JSONObject
+    package var isMaster: Bool
     /// Room for what later features record per attachment (device-info file, …).
-    public var extra: JSONObject
+    package var extra: JSONObject
 
-    public init(network: String, ifName: String, config: JSONValue, args: CNIArgs, capabilityArgs: JSONObject,
+    package init(network: String, ifName: String, config: JSONValue, args: CNIArgs, capabilityArgs: JSONObject,
                 isMaster: Bool, extra: JSONObject = JSONObject()) {
         self.network = network
         self.ifName = ifName
@@ -42,12 +43,12 @@ public struct CachedAttachment: Sendable, Equatable {
 }
 
 /// The multus scratch cache of one container: its attachments in ADD order.
-public struct AttachmentRecord: Sendable, Equatable {
-    public var containerID: String
-    public var netns: String
-    public var attachments: [CachedAttachment]
+package struct AttachmentRecord: Sendable, Equatable {
+    package var containerID: String
+    package var netns: String
+    package var attachments: [CachedAttachment]
 
-    public init(containerID: String, netns: String, attachments: [CachedAttachment]) {
+    package init(containerID: String, netns: String, attachments: [CachedAttachment]) {
         self.containerID = containerID
         self.netns = netns
         self.attachments = attachments
@@ -56,33 +57,35 @@ public struct AttachmentRecord: Sendable, Equatable {
 
 /// `<cniDir>/<containerID>`, written before the first delegate runs, so a crash
 /// mid-ADD still leaves DEL a list of what may need undoing.
-public struct AttachmentCache: Sendable {
-    public static let kind = "multusSwiftAttachmentsV1"
-    public var cniDir: String
+package struct AttachmentCache: Sendable {
+    package static let kind = "multusSwiftAttachmentsV1"
+    package var cniDir: String
 
-    public init(cniDir: String) { self.cniDir = cniDir }
+    package init(cniDir: String) { self.cniDir = cniDir }
 
-    public func path(containerID: String) -> String { FileIO.join(cniDir, containerID) }
+    package func path(containerID: String) -> String { Paths.join(cniDir, containerID) }
 
-    public func save(_ record: AttachmentRecord) throws(CNIError) {
+    package func save(_ record: AttachmentRecord) throws(CNIError) {
         let json: JSONValue = .object(JSONObject([
             ("kind", .string(Self.kind)), ("containerId", .string(record.containerID)), ("netns", .string(record.netns)),
             ("attachments", .array(record.attachments.map(\.json))),
         ]))
-        try FileIO.writeAtomically(path(containerID: record.containerID), json.serializedBytes)
+        do { try FileSystem.writeAtomically(path(containerID: record.containerID), json.serializedBytes, sync: true) } catch {
+            throw error.cniError
+        }
     }
 
-    public enum LoadOutcome: Sendable, Equatable {
+    package enum LoadOutcome: Sendable, Equatable {
         case missing
         /// Present but not ours or damaged (an older Multus's cache, a torn disk).
         case unreadable(String)
         case found(AttachmentRecord)
     }
 
-    public func load(containerID: String) -> LoadOutcome {
+    package func load(containerID: String) -> LoadOutcome {
         let file = path(containerID: containerID)
         let bytes: [UInt8]?
-        do { bytes = try FileIO.read(file) } catch { return .unreadable(error.msg) }
+        do { bytes = try FileSystem.read(file) } catch { return .unreadable(error.description) }
         guard let bytes else { return .missing }
         guard let json = try? JSONValue(parsing: bytes), json["kind"]?.stringValue == Self.kind,
               let list = json["attachments"]?.arrayValue else {
@@ -99,15 +102,15 @@ public struct AttachmentCache: Sendable {
                                        netns: json["netns"]?.stringValue ?? "", attachments: attachments))
     }
 
-    public func remove(containerID: String) throws(CNIError) {
-        try FileIO.remove(path(containerID: containerID))
+    package func remove(containerID: String) throws(CNIError) {
+        do { try FileSystem.remove(path(containerID: containerID)) } catch { throw error.cniError }
     }
 
     /// Container IDs that have a scratch cache (for GC).
-    public func containerIDs() -> [String] {
-        FileIO.list(cniDir).filter { name in
+    package func containerIDs() -> [String] {
+        FileSystem.list(cniDir).filter { name in
             !name.contains(".tmp-") && (try? Validation.containerID(name)) != nil
-                && !FileIO.isDirectory(FileIO.join(cniDir, name))
+                && !FileSystem.isDirectory(Paths.join(cniDir, name))
         }
     }
 }

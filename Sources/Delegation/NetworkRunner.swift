@@ -3,16 +3,16 @@ import CNISpec
 /// Runs a network (conf or conflist) the way libcni's `*NetworkList` functions
 /// do: ADD in order with prevResult, DEL in reverse with the cached result,
 /// CHECK/STATUS/GC where the version allows, and the results cache.
-public struct NetworkRunner: Sendable {
-    public var invoker: PluginInvoker
-    public var cache: ResultCache
+package struct NetworkRunner: Sendable {
+    package var invoker: PluginInvoker
+    package var cache: ResultCache
 
-    public init(invoker: PluginInvoker, cache: ResultCache) {
+    package init(invoker: PluginInvoker, cache: ResultCache) {
         self.invoker = invoker
         self.cache = cache
     }
 
-    public func add(_ net: NetworkConfigList, _ rt: RuntimeConf) throws(CNIError) -> JSONValue {
+    package func add(_ net: NetworkConfigList, _ rt: RuntimeConf) throws(CNIError) -> JSONValue {
         var prevResult: JSONValue? = nil
         for plugin in net.plugins {
             let config = Self.pluginConfig(plugin, of: net, prevResult: prevResult, rt: rt)
@@ -33,7 +33,7 @@ public struct NetworkRunner: Sendable {
 
     /// Deletes in reverse order; the cache entry goes only when every plugin succeeded,
     /// so a retried DEL still has its prevResult.
-    public func del(_ net: NetworkConfigList, _ rt: RuntimeConf) throws(CNIError) {
+    package func del(_ net: NetworkConfigList, _ rt: RuntimeConf) throws(CNIError) {
         let cached = net.cniVersion >= .v0_4_0 ? cachedResult(net, rt) : nil
         for plugin in net.plugins.reversed() {
             let config = Self.pluginConfig(plugin, of: net, prevResult: cached, rt: rt)
@@ -42,7 +42,7 @@ public struct NetworkRunner: Sendable {
         try cache.remove(network: net.name, containerID: rt.containerID, ifName: rt.ifName)
     }
 
-    public func check(_ net: NetworkConfigList, _ rt: RuntimeConf) throws(CNIError) {
+    package func check(_ net: NetworkConfigList, _ rt: RuntimeConf) throws(CNIError) {
         guard net.cniVersion >= .v0_4_0 else {
             throw CNIError(code: CNIError.incompatibleVersion,
                            msg: "network \"\(net.name)\": configuration version \(net.cniVersion) does not support the CHECK command")
@@ -58,7 +58,7 @@ public struct NetworkRunner: Sendable {
     }
 
     /// STATUS exists from 1.1.0; older networks are taken to be ready.
-    public func status(_ net: NetworkConfigList) throws(CNIError) {
+    package func status(_ net: NetworkConfigList) throws(CNIError) {
         guard net.cniVersion >= .v1_1_0 else { return }
         let rt = RuntimeConf(containerID: "", netns: "", ifName: "")
         for plugin in net.plugins {
@@ -67,7 +67,7 @@ public struct NetworkRunner: Sendable {
     }
 
     /// Forwards GC with the attachments of this network that are still valid.
-    public func gc(_ net: NetworkConfigList, validAttachments: [JSONValue]) throws(CNIError) {
+    package func gc(_ net: NetworkConfigList, validAttachments: [JSONValue]) throws(CNIError) {
         guard net.cniVersion >= .v1_1_0, !net.disableGC else { return }
         let rt = RuntimeConf(containerID: "", netns: "", ifName: "")
         for plugin in net.plugins {
@@ -93,7 +93,7 @@ public struct NetworkRunner: Sendable {
 
     /// libcni's buildOneConfig: the plugin's own keys plus the list's name and
     /// version, prevResult, and runtimeConfig for declared capabilities only.
-    public static func pluginConfig(_ plugin: PluginConfig, of net: NetworkConfigList, prevResult: JSONValue?,
+    package static func pluginConfig(_ plugin: PluginConfig, of net: NetworkConfigList, prevResult: JSONValue?,
                                     rt: RuntimeConf) -> JSONValue {
         var object = plugin.object
         object["name"] = .string(net.name)

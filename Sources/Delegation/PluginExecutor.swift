@@ -1,17 +1,18 @@
 import CNISpec
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// One execution of a plugin binary.
-public struct PluginInvocation: Sendable {
-    public var path: String
+package struct PluginInvocation: Sendable {
+    package var path: String
     /// `KEY=VALUE` strings, the complete environment of the child.
-    public var environment: [String]
-    public var stdin: [UInt8]
-    public var timeout: Duration
+    package var environment: [String]
+    package var stdin: [UInt8]
+    package var timeout: Duration
 
-    public init(path: String, environment: [String], stdin: [UInt8], timeout: Duration) {
+    package init(path: String, environment: [String], stdin: [UInt8], timeout: Duration) {
         self.path = path
         self.environment = environment
         self.stdin = stdin
@@ -19,13 +20,13 @@ public struct PluginInvocation: Sendable {
     }
 }
 
-public struct PluginOutput: Sendable, Equatable {
+package struct PluginOutput: Sendable, Equatable {
     /// The exit status, or 128+signal when the plugin was killed.
-    public var status: Int32
-    public var stdout: [UInt8]
-    public var stderr: [UInt8]
+    package var status: Int32
+    package var stdout: [UInt8]
+    package var stderr: [UInt8]
 
-    public init(status: Int32, stdout: [UInt8], stderr: [UInt8]) {
+    package init(status: Int32, stdout: [UInt8], stderr: [UInt8]) {
         self.status = status
         self.stdout = stdout
         self.stderr = stderr
@@ -34,20 +35,20 @@ public struct PluginOutput: Sendable, Equatable {
 
 /// The seam between planning and processes: tests may record invocations
 /// instead of running them.
-public protocol PluginExecuting: Sendable {
+package protocol PluginExecuting: Sendable {
     func run(_ invocation: PluginInvocation) throws(CNIError) -> PluginOutput
 }
 
 /// Runs plugins with posix_spawn and pipes. Chosen over swift-subprocess because
 /// it is the whole need (spawn, feed stdin, collect two pipes, time out) and adds
 /// nothing to start-up or the static binary.
-public struct ProcessPluginExecutor: PluginExecuting {
-    public init() {}
+package struct ProcessPluginExecutor: PluginExecuting {
+    package init() {}
 
-    public func run(_ invocation: PluginInvocation) throws(CNIError) -> PluginOutput {
+    package func run(_ invocation: PluginInvocation) throws(CNIError) -> PluginOutput {
         var stdinPipe: [Int32] = [-1, -1], stdoutPipe: [Int32] = [-1, -1], stderrPipe: [Int32] = [-1, -1]
         guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0, pipe(&stderrPipe) == 0 else {
-            throw .io("cannot create pipes for \(invocation.path): \(FileIO.errnoText())")
+            throw .io("cannot create pipes for \(invocation.path): \(Errno.text())")
         }
         // Only the dup2'd copies may reach the plugin (pipe2 is not importable).
         for fd in stdinPipe + stdoutPipe + stderrPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
@@ -80,7 +81,7 @@ public struct ProcessPluginExecutor: PluginExecuting {
         for fd in [stdinPipe[0], stdoutPipe[1], stderrPipe[1]] { close(fd) }
         guard spawnResult == 0 else {
             for fd in [stdinPipe[1], stdoutPipe[0], stderrPipe[0]] { close(fd) }
-            throw .io("cannot execute \(invocation.path): \(FileIO.errnoText(spawnResult))")
+            throw .io("cannot execute \(invocation.path): \(Errno.text(spawnResult))")
         }
 
         let deadline = ContinuousClock.now + invocation.timeout

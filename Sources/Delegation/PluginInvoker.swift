@@ -2,14 +2,14 @@ import CNISpec
 
 /// Executes one plugin for one verb and turns its output into a value or a CNI
 /// error, with libcni's rules for what a failure message is.
-public struct PluginInvoker: Sendable {
-    public var executor: any PluginExecuting
-    public var locator: PluginLocator
+package struct PluginInvoker: Sendable {
+    package var executor: any PluginExecuting
+    package var locator: PluginLocator
     /// The environment the plugin inherits (our own, minus CNI_*).
-    public var baseEnvironment: [String]
-    public var timeout: Duration
+    package var baseEnvironment: [String]
+    package var timeout: Duration
 
-    public init(executor: any PluginExecuting = ProcessPluginExecutor(), locator: PluginLocator,
+    package init(executor: any PluginExecuting = ProcessPluginExecutor(), locator: PluginLocator,
                 baseEnvironment: [String], timeout: Duration = .seconds(60)) {
         self.executor = executor
         self.locator = locator
@@ -18,7 +18,7 @@ public struct PluginInvoker: Sendable {
     }
 
     /// Runs `type` with `command`; returns stdout parsed as JSON (nil when empty).
-    public func invoke(type: String, command: CNICommand, config: JSONValue, rt: RuntimeConf) throws(CNIError) -> JSONValue? {
+    package func invoke(type: String, command: CNICommand, config: JSONValue, rt: RuntimeConf) throws(CNIError) -> JSONValue? {
         let path = try locator.locate(type: type)
         let env = baseEnvironment + [
             "CNI_COMMAND=\(command.rawValue)",

@@ -1,19 +1,20 @@
 import CNISpec
+import SystemSupport
 
 /// One file of the libcni results cache, in libcni's own format, so tools that
 /// read libcni caches (and a later libcni-based runtime) understand ours.
-public struct CachedResult: Sendable, Equatable {
-    public var containerID: String
-    public var networkName: String
-    public var ifName: String
-    public var netns: String
+package struct CachedResult: Sendable, Equatable {
+    package var containerID: String
+    package var networkName: String
+    package var ifName: String
+    package var netns: String
     /// The network configuration bytes the attachment was made with.
-    public var config: [UInt8]
-    public var cniArgs: CNIArgs
-    public var capabilityArgs: JSONObject
-    public var result: JSONValue?
+    package var config: [UInt8]
+    package var cniArgs: CNIArgs
+    package var capabilityArgs: JSONObject
+    package var result: JSONValue?
 
-    public init(containerID: String, networkName: String, ifName: String, netns: String, config: [UInt8],
+    package init(containerID: String, networkName: String, ifName: String, netns: String, config: [UInt8],
                 cniArgs: CNIArgs, capabilityArgs: JSONObject, result: JSONValue?) {
         self.containerID = containerID
         self.networkName = networkName
@@ -56,50 +57,52 @@ public struct CachedResult: Sendable, Equatable {
 }
 
 /// `<cacheDir>/results/<network>-<containerID>-<ifname>`, as libcni lays it out.
-public struct ResultCache: Sendable {
-    public var cacheDir: String
+package struct ResultCache: Sendable {
+    package var cacheDir: String
 
-    public init(cacheDir: String) { self.cacheDir = cacheDir }
+    package init(cacheDir: String) { self.cacheDir = cacheDir }
 
-    public var directory: String { FileIO.join(cacheDir, "results") }
+    package var directory: String { Paths.join(cacheDir, "results") }
 
-    public func path(network: String, containerID: String, ifName: String) -> String {
-        FileIO.join(directory, "\(network)-\(containerID)-\(ifName)")
+    package func path(network: String, containerID: String, ifName: String) -> String {
+        Paths.join(directory, "\(network)-\(containerID)-\(ifName)")
     }
 
-    public func save(_ entry: CachedResult) throws(CNIError) {
-        try FileIO.writeAtomically(path(network: entry.networkName, containerID: entry.containerID, ifName: entry.ifName),
-                                   entry.json.serializedBytes)
+    package func save(_ entry: CachedResult) throws(CNIError) {
+        do {
+            try FileSystem.writeAtomically(path(network: entry.networkName, containerID: entry.containerID, ifName: entry.ifName),
+                                           entry.json.serializedBytes)
+        } catch { throw error.cniError }
     }
 
     /// The entry, or nil when absent or unreadable (a broken cache never blocks a DEL).
-    public func load(network: String, containerID: String, ifName: String) -> CachedResult? {
+    package func load(network: String, containerID: String, ifName: String) -> CachedResult? {
         load(path: path(network: network, containerID: containerID, ifName: ifName))
     }
 
     /// Replaces the cached result of an attachment (after Multus changed its routes).
-    public func updateResult(network: String, containerID: String, ifName: String, to result: JSONValue) throws(CNIError) {
+    package func updateResult(network: String, containerID: String, ifName: String, to result: JSONValue) throws(CNIError) {
         guard var entry = load(network: network, containerID: containerID, ifName: ifName) else { return }
         entry.result = result
         try save(entry)
     }
 
-    public func remove(network: String, containerID: String, ifName: String) throws(CNIError) {
-        try FileIO.remove(path(network: network, containerID: containerID, ifName: ifName))
+    package func remove(network: String, containerID: String, ifName: String) throws(CNIError) {
+        do { try FileSystem.remove(path(network: network, containerID: containerID, ifName: ifName)) } catch { throw error.cniError }
     }
 
     /// Every readable entry, optionally only one container's. Names alone are
     /// ambiguous (network names may contain '-'), so the file content decides.
-    public func entries(containerID: String? = nil) -> [CachedResult] {
-        FileIO.list(directory).compactMap { name -> CachedResult? in
+    package func entries(containerID: String? = nil) -> [CachedResult] {
+        FileSystem.list(directory).compactMap { name -> CachedResult? in
             if let containerID, !name.contains("-\(containerID)-") { return nil }
-            guard !name.contains(".tmp-"), let entry = load(path: FileIO.join(directory, name)) else { return nil }
+            guard !name.contains(".tmp-"), let entry = load(path: Paths.join(directory, name)) else { return nil }
             return containerID == nil || entry.containerID == containerID ? entry : nil
         }
     }
 
     private func load(path: String) -> CachedResult? {
-        guard let bytes = try? FileIO.read(path), let json = try? JSONValue(parsing: bytes) else { return nil }
+        guard let bytes = try? FileSystem.read(path), let json = try? JSONValue(parsing: bytes) else { return nil }
         return CachedResult(json: json)
     }
 }

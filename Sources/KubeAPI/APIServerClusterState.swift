@@ -1,25 +1,26 @@
 import CNISpec
+import SystemSupport
 import Synchronization
 
 /// `ClusterState` read from and written to the API server through one `KubeClient`.
-public final class APIServerClusterState: ClusterState {
-    public static let networkStatusAnnotation = "k8s.v1.cni.cncf.io/network-status"
+package final class APIServerClusterState: ClusterState {
+    package static let networkStatusAnnotation = "k8s.v1.cni.cncf.io/network-status"
     /// resource.k8s.io versions tried, newest first, when the server lacks one.
-    public static let resourceAPIVersions = ["v1", "v1beta2", "v1beta1"]
+    package static let resourceAPIVersions = ["v1", "v1beta2", "v1beta1"]
     /// GET + PUT rounds of the pods/status fallback before a conflict is given up on.
     static let maximumUpdateAttempts = 5
 
-    public let client: KubeClient
+    package let client: KubeClient
     /// The resource.k8s.io version this server answered to, once known.
     private let resourceAPIVersion = Mutex<String?>(nil)
 
-    public init(client: KubeClient) {
+    package init(client: KubeClient) {
         self.client = client
     }
 
     /// A client for the kubeconfig at `kubeconfigPath`, or the in-cluster
     /// service account when it is nil. No request is made yet.
-    public static func connect(kubeconfigPath: String?, options: KubeClient.Options = KubeClient.Options())
+    package static func connect(kubeconfigPath: String?, options: KubeClient.Options = KubeClient.Options())
         throws(KubeError) -> APIServerClusterState
     {
         let config = try KubeClientConfig.load(kubeconfigPath: kubeconfigPath)
@@ -42,57 +43,84 @@ public final class APIServerClusterState: ClusterState {
             + "/resourceclaims/\(URLEncoding.pathSegment(key.name))"
     }
 
-    // MARK: reads
+    // MARK: reads (synchronous face over the async client, batches concurrent)
 
-    public func pod(_ key: ObjectKey) async throws(KubeError) -> Pod? {
-        try await getOrNil(Self.podPath(key)).map(Pod.init(json:))
+    package func pod(_ key: ObjectKey) throws(KubeError) -> Pod? {
+        try blockingWait { await self.getOrNilResult(Self.podPath(key)) }.get().map(Pod.init(json:))
     }
 
-    public func networkAttachmentDefinition(_ key: ObjectKey) async throws(KubeError) -> NetworkAttachmentDefinition? {
-        try await getOrNil(Self.nadPath(key)).map(NetworkAttachmentDefinition.init(json:))
+    package func networkAttachmentDefinitions(_ keys: [ObjectKey]) -> [Result<NetworkAttachmentDefinition?, KubeError>] {
+        concurrently(keys) { key in
+            await self.getOrNilResult(Self.nadPath(key)).map { $0.map(NetworkAttachmentDefinition.init(json:)) }
+        }
     }
 
     /// nil also when the server serves no resource.k8s.io version at all.
-    public func resourceClaim(_ key: ObjectKey) async throws(KubeError) -> ResourceClaim? {
-        let json = try await withResourceAPIVersion { version throws(KubeError) in
-            try await self.getOrNil(Self.resourceClaimPath(key, version: version))
+    package func resourceClaims(_ keys: [ObjectKey]) -> [Result<ResourceClaim?, KubeError>] {
+        concurrently(keys) { key in
+            await self.withResourceAPIVersion { version in
+                await self.getOrNilResult(Self.resourceClaimPath(key, version: version))
+            }.map { ($0 ?? nil).map(ResourceClaim.init(json:)) }
         }
-        return json?.map(ResourceClaim.init(json:))
     }
 
     /// Empty also when the server serves no resource.k8s.io version at all.
-    public func resourceSlices(nodeName: String, driver: String) async throws(KubeError) -> [ResourceSlice] {
-        let items = try await withResourceAPIVersion { version throws(KubeError) in
-            try await self.client.list(
-                "/apis/resource.k8s.io/\(version)/resourceslices",
-                fieldSelector: "spec.nodeName=\(nodeName),spec.driver=\(driver)")
+    package func resourceSlices(nodeName: String, drivers: [String]) -> [Result<[ResourceSlice], KubeError>] {
+        concurrently(drivers) { driver in
+            await self.withResourceAPIVersion { version in
+                await self.listResult("/apis/resource.k8s.io/\(version)/resourceslices",
+                                      fieldSelector: "spec.nodeName=\(nodeName),spec.driver=\(driver)")
+            }.map { ($0 ?? []).map(ResourceSlice.init(json:)) }
         }
-        return (items ?? []).map(ResourceSlice.init(json:))
     }
 
-    private func getOrNil(_ path: String) async throws(KubeError) -> JSONValue? {
-        do {
-            return try await client.get(path)
-        } catch {
-            if error.isNotFound && !Self.isMissingAPI(error) { return nil }
-            throw error
+    package func write(_ writes: [ClusterWrite]) -> [Result<Void, KubeError>] {
+        concurrently(writes) { write in
+            switch write {
+            case .networkStatus(let pod, let value): await self.setNetworkStatusResult(of: pod, to: value)
+            case .event(let event): await self.postEventResult(event)
+            }
         }
+    }
+
+    /// Runs `body` for every item at once on the client's event loop and waits for all.
+    private func concurrently<I: Sendable, T: Sendable>(_ items: [I], _ body: @escaping @Sendable (I) async -> Result<T, KubeError>)
+        -> [Result<T, KubeError>] {
+        blockingWait {
+            await withTaskGroup(of: (Int, Result<T, KubeError>).self) { group in
+                for (index, item) in items.enumerated() { group.addTask { (index, await body(item)) } }
+                var results = [Result<T, KubeError>?](repeating: nil, count: items.count)
+                for await (index, result) in group { results[index] = result }
+                return results.map { $0! }
+            }
+        }
+    }
+
+    private func getOrNilResult(_ path: String) async -> Result<JSONValue?, KubeError> {
+        do { return .success(try await client.get(path)) } catch {
+            if error.isNotFound && !Self.isMissingAPI(error) { return .success(nil) }
+            return .failure(error)
+        }
+    }
+
+    private func listResult(_ path: String, fieldSelector: String) async -> Result<[JSONValue], KubeError> {
+        do { return .success(try await client.list(path, fieldSelector: fieldSelector)) } catch { return .failure(error) }
     }
 
     /// Runs `body` with the newest resource.k8s.io version the server serves;
     /// nil when it serves none of them (a cluster without DRA).
-    private func withResourceAPIVersion<T>(_ body: (String) async throws(KubeError) -> T) async throws(KubeError) -> T? {
+    private func withResourceAPIVersion<T: Sendable>(_ body: (String) async -> Result<T, KubeError>) async -> Result<T?, KubeError> {
         let known = resourceAPIVersion.withLock { $0 }
         for version in known.map({ [$0] }) ?? Self.resourceAPIVersions {
-            do {
-                let result = try await body(version)
+            switch await body(version) {
+            case .success(let value):
                 resourceAPIVersion.withLock { $0 = version }
-                return result
-            } catch {
-                guard Self.isMissingAPI(error) else { throw error }
+                return .success(value)
+            case .failure(let error):
+                guard Self.isMissingAPI(error) else { return .failure(error) }
             }
         }
-        return nil
+        return .success(nil)
     }
 
     /// A 404 about the URL itself (group or version not served), not about an object.
@@ -103,7 +131,15 @@ public final class APIServerClusterState: ClusterState {
 
     // MARK: writes
 
-    public func setNetworkStatus(of pod: ObjectKey, to value: String) async throws(KubeError) {
+    private func setNetworkStatusResult(of pod: ObjectKey, to value: String) async -> Result<Void, KubeError> {
+        do { try await setNetworkStatus(of: pod, to: value); return .success(()) } catch { return .failure(error) }
+    }
+
+    private func postEventResult(_ event: PodEvent) async -> Result<Void, KubeError> {
+        do { try await postEvent(event); return .success(()) } catch { return .failure(error) }
+    }
+
+    func setNetworkStatus(of pod: ObjectKey, to value: String) async throws(KubeError) {
         let path = Self.podPath(pod) + "/status"
         let patch: JSONValue = ["metadata": ["annotations": [Self.networkStatusAnnotation: .string(value)]]]
         do {
@@ -139,9 +175,9 @@ public final class APIServerClusterState: ClusterState {
         }
     }
 
-    public func postEvent(_ event: PodEvent) async throws(KubeError) {
+    func postEvent(_ event: PodEvent) async throws(KubeError) {
         let now = WallClock.now()
-        let timestamp = JSONValue.string(now.rfc3339)
+        let timestamp = JSONValue.string(now.rfc3339UTC)
         let body: JSONValue = [
             "apiVersion": "v1",
             "kind": "Event",
@@ -167,7 +203,8 @@ public final class APIServerClusterState: ClusterState {
         _ = try await client.post("/api/v1/namespaces/\(URLEncoding.pathSegment(event.pod.namespace))/events", body)
     }
 
-    public func shutdown() async {
-        await client.shutdown()
+    package func shutdown() {
+        let client = self.client
+        blockingWait { await client.shutdown() }
     }
 }

@@ -1,41 +1,36 @@
 import CNISpec
 
-/// Why a Kubernetes read or write failed. `status` carries the API server's
-/// `Status` body (reason, message, code).
-public enum KubeError: Error, Sendable, Equatable, CustomStringConvertible {
-    case configuration(String)
-    case transport(String)
-    case status(code: Int, reason: String, message: String)
-    case decoding(String)
-
-    public var isNotFound: Bool { if case .status(404, _, _) = self { true } else { false } }
-    public var isConflict: Bool { if case .status(409, _, _) = self { true } else { false } }
-
-    public var description: String {
-        switch self {
-        case .configuration(let m): "kubernetes client configuration: \(m)"
-        case .transport(let m): "kubernetes API unreachable: \(m)"
-        case .status(let code, let reason, let message): "kubernetes API error \(code) \(reason): \(message)"
-        case .decoding(let m): "kubernetes API response not understood: \(m)"
-        }
-    }
+/// What the meta-plugin reads from and writes to the cluster. Synchronous: the
+/// CNI flow runs on one plain thread. Reads and writes that do not depend on
+/// each other come as batches, which the API server implementation sends
+/// together on its one connection; every batch answers one result per item,
+/// in order.
+package protocol ClusterState: Sendable {
+    /// nil when the pod does not exist.
+    func pod(_ key: ObjectKey) throws(KubeError) -> Pod?
+    /// nil for a NAD that does not exist.
+    func networkAttachmentDefinitions(_ keys: [ObjectKey]) -> [Result<NetworkAttachmentDefinition?, KubeError>]
+    /// nil for a claim that does not exist (or a cluster without resource.k8s.io).
+    func resourceClaims(_ keys: [ObjectKey]) -> [Result<ResourceClaim?, KubeError>]
+    /// The slices of each driver on one node (one LIST with field selectors per driver).
+    func resourceSlices(nodeName: String, drivers: [String]) -> [Result<[ResourceSlice], KubeError>]
+    /// The writes of one ADD or DEL. A pod that no longer exists fails its
+    /// network-status write with `.status(404, …)`.
+    func write(_ writes: [ClusterWrite]) -> [Result<Void, KubeError>]
+    /// Releases connections; called once at the end of an invocation.
+    func shutdown()
 }
 
-/// What the meta-plugin reads from and writes to the cluster. Two
-/// implementations: the API server, and a folder of manifests for local runs.
-public protocol ClusterState: Sendable {
-    /// nil when the pod does not exist.
-    func pod(_ key: ObjectKey) async throws(KubeError) -> Pod?
-    /// nil when the NAD does not exist.
-    func networkAttachmentDefinition(_ key: ObjectKey) async throws(KubeError) -> NetworkAttachmentDefinition?
-    /// Sets the `k8s.v1.cni.cncf.io/network-status` annotation (pods/status).
-    /// A pod that no longer exists throws `.status(404, …)`.
-    func setNetworkStatus(of pod: ObjectKey, to value: String) async throws(KubeError)
-    /// Best effort: failures are the caller's to log, never to fail on.
-    func postEvent(_ event: PodEvent) async throws(KubeError)
-    func resourceClaim(_ key: ObjectKey) async throws(KubeError) -> ResourceClaim?
-    /// Slices of one driver on one node (one LIST with field selectors).
-    func resourceSlices(nodeName: String, driver: String) async throws(KubeError) -> [ResourceSlice]
-    /// Releases connections; called once at the end of an invocation.
-    func shutdown() async
+/// One write to the cluster.
+package enum ClusterWrite: Sendable, Equatable {
+    /// The `k8s.v1.cni.cncf.io/network-status` annotation of a pod (pods/status).
+    case networkStatus(pod: ObjectKey, value: String)
+    /// A core/v1 Event about a pod; best effort.
+    case event(PodEvent)
+}
+
+extension ClusterState {
+    package func networkAttachmentDefinition(_ key: ObjectKey) throws(KubeError) -> NetworkAttachmentDefinition? {
+        try networkAttachmentDefinitions([key])[0].get()
+    }
 }

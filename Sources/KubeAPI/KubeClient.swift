@@ -12,20 +12,20 @@ import NIOSSL
 /// and bounded retries of transient failures.
 ///
 /// Call `shutdown()` once when done.
-public final class KubeClient: Sendable {
-    public struct Options: Sendable {
+package final class KubeClient: Sendable {
+    package struct Options: Sendable {
         /// One attempt: connect, send, and read the whole answer.
-        public var requestTimeout: Duration
+        package var requestTimeout: Duration
         /// Retries of one call end this long after the call began (a `Retry-After`
         /// that reaches past it ends them at once). One attempt in flight may run on
         /// to `requestTimeout`.
-        public var retryBudget: Duration
-        public var initialBackoff: Duration
-        public var maximumBackoff: Duration
-        public var maximumResponseBytes: Int
-        public var userAgent: String
+        package var retryBudget: Duration
+        package var initialBackoff: Duration
+        package var maximumBackoff: Duration
+        package var maximumResponseBytes: Int
+        package var userAgent: String
 
-        public init(
+        package init(
             requestTimeout: Duration = .seconds(10),
             retryBudget: Duration = .seconds(5),
             initialBackoff: Duration = .milliseconds(100),
@@ -42,14 +42,14 @@ public final class KubeClient: Sendable {
         }
     }
 
-    public let server: String
-    public let options: Options
+    package let server: String
+    package let options: Options
     private let baseURL: String
     private let authorization: String?
     private let group: MultiThreadedEventLoopGroup
     private let http: HTTPClient
 
-    public init(config: KubeClientConfig, options: Options = Options()) throws(KubeError) {
+    package init(config: KubeClientConfig, options: Options = Options()) throws(KubeError) {
         let url = try ServerURL(parsing: config.server, source: config.source)
         self.server = url.string()
         self.options = options
@@ -104,12 +104,12 @@ public final class KubeClient: Sendable {
 
     // MARK: verbs
 
-    public func get(_ path: String) async throws(KubeError) -> JSONValue {
+    package func get(_ path: String) async throws(KubeError) -> JSONValue {
         try await send(.get, path)
     }
 
     /// The `items` of a LIST. Selectors are URL-encoded here.
-    public func list(_ path: String, fieldSelector: String? = nil, labelSelector: String? = nil) async throws(KubeError)
+    package func list(_ path: String, fieldSelector: String? = nil, labelSelector: String? = nil) async throws(KubeError)
         -> [JSONValue]
     {
         var query: [String] = []
@@ -126,20 +126,20 @@ public final class KubeClient: Sendable {
     }
 
     /// JSON merge patch (RFC 7386), `application/merge-patch+json`.
-    public func patch(_ path: String, mergePatch: JSONValue) async throws(KubeError) -> JSONValue {
+    package func patch(_ path: String, mergePatch: JSONValue) async throws(KubeError) -> JSONValue {
         try await send(.patch, path, body: mergePatch, contentType: "application/merge-patch+json")
     }
 
-    public func put(_ path: String, _ body: JSONValue) async throws(KubeError) -> JSONValue {
+    package func put(_ path: String, _ body: JSONValue) async throws(KubeError) -> JSONValue {
         try await send(.put, path, body: body, contentType: "application/json")
     }
 
-    public func post(_ path: String, _ body: JSONValue) async throws(KubeError) -> JSONValue {
+    package func post(_ path: String, _ body: JSONValue) async throws(KubeError) -> JSONValue {
         try await send(.post, path, body: body, contentType: "application/json")
     }
 
     /// Closes the connection and stops the event loop thread.
-    public func shutdown() async {
+    package func shutdown() async {
         try? await http.shutdown()
         try? await group.shutdownGracefully()
     }

@@ -4,23 +4,23 @@
 ///
 /// The bearer token and the client key are secrets: `description` redacts
 /// them, and no error message ever contains them.
-public struct KubeClientConfig: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+package struct KubeClientConfig: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     /// `https://host:port[/prefix]`, without a trailing slash.
-    public var server: String
+    package var server: String
     /// PEM bundle of the CAs to trust; nil → the system trust store.
-    public var certificateAuthorityPEM: [UInt8]?
-    public var insecureSkipTLSVerify: Bool
+    package var certificateAuthorityPEM: [UInt8]?
+    package var insecureSkipTLSVerify: Bool
     /// SNI name and the name the server certificate must carry, when it
     /// differs from the host in `server`.
-    public var tlsServerName: String?
+    package var tlsServerName: String?
     /// PEM certificate (chain) and key for client-certificate authentication.
-    public var clientCertificatePEM: [UInt8]?
-    public var clientKeyPEM: [UInt8]?
-    public var bearerToken: String?
+    package var clientCertificatePEM: [UInt8]?
+    package var clientKeyPEM: [UInt8]?
+    package var bearerToken: String?
     /// Where this configuration came from, for messages ("kubeconfig /path", "in-cluster").
-    public var source: String
+    package var source: String
 
-    public init(
+    package init(
         server: String,
         certificateAuthorityPEM: [UInt8]? = nil,
         insecureSkipTLSVerify: Bool = false,
@@ -40,7 +40,7 @@ public struct KubeClientConfig: Sendable, Equatable, CustomStringConvertible, Cu
         self.source = source
     }
 
-    public var description: String {
+    package var description: String {
         var parts = ["server: \(server)", "from: \(source)"]
         if certificateAuthorityPEM != nil { parts.append("custom CA") }
         if insecureSkipTLSVerify { parts.append("insecure-skip-tls-verify") }
@@ -50,7 +50,7 @@ public struct KubeClientConfig: Sendable, Equatable, CustomStringConvertible, Cu
         return "KubeClientConfig(" + parts.joined(separator: ", ") + ")"
     }
 
-    public var debugDescription: String { description }
+    package var debugDescription: String { description }
 }
 
 /// `scheme://host[:port][/prefix]` taken apart, enough to point SNI elsewhere.

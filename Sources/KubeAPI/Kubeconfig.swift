@@ -1,4 +1,5 @@
 import CNISpec
+import SystemSupport
 import Yams
 
 /// A kubeconfig file, read the way clientcmd reads it for one context:
@@ -6,21 +7,21 @@ import Yams
 /// resolved against the kubeconfig's folder. A `tokenFile` is read at load
 /// time, and loading happens once per invocation, so a rotated token is
 /// always picked up.
-public enum Kubeconfig {
+package enum Kubeconfig {
     /// Loads the kubeconfig at `path`. `context` overrides `current-context`.
-    public static func load(path: String, context: String? = nil) throws(KubeError) -> KubeClientConfig {
+    package static func load(path: String, context: String? = nil) throws(KubeError) -> KubeClientConfig {
         let bytes: [UInt8]
         do {
-            bytes = try LocalFiles.contents(of: path)
+            bytes = try FileSystem.contents(of: path, limit: 16 << 20)
         } catch {
-            throw .configuration(error.notFound
+            throw .configuration(error.isNotFound
                 ? "kubeconfig \(path) does not exist" : "kubeconfig \(path) cannot be read: \(error.reason)")
         }
         return try parse(String(decoding: bytes, as: UTF8.self), path: path, context: context)
     }
 
     /// Parses kubeconfig text; `path` names it in errors and anchors relative paths.
-    public static func parse(_ text: String, path: String, context: String? = nil) throws(KubeError) -> KubeClientConfig {
+    package static func parse(_ text: String, path: String, context: String? = nil) throws(KubeError) -> KubeClientConfig {
         let composed: Node?
         do {
             composed = try Yams.compose(yaml: text)
@@ -30,7 +31,7 @@ public enum Kubeconfig {
         }
         guard let root = composed else { throw .configuration("kubeconfig \(path) is empty") }
         guard root.mapping != nil else { throw .configuration("kubeconfig \(path) is not a YAML mapping") }
-        let reader = Reader(path: path, baseDirectory: LocalFiles.directory(of: path))
+        let reader = Reader(path: path, baseDirectory: Paths.directory(of: path))
         return try reader.clientConfig(root: root, context: context)
     }
 
@@ -117,7 +118,7 @@ private struct Reader {
         if let tokenFile = user["tokenFile"]?.string, !tokenFile.isEmpty {
             // As client-go: the file wins over an inline token, which only stands in
             // when the file cannot be read.
-            let resolved = LocalFiles.resolve(tokenFile, against: baseDirectory)
+            let resolved = Paths.resolve(tokenFile, against: baseDirectory)
             switch readFile(resolved) {
             case .success(let contents) where !String(decoding: contents, as: UTF8.self).trimmingSpace.isEmpty:
                 config.bearerToken = String(decoding: contents, as: UTF8.self).trimmingSpace
@@ -147,7 +148,7 @@ private struct Reader {
             return decoded
         }
         guard let file = node[fileKey]?.string, !file.isEmpty else { return nil }
-        let resolved = LocalFiles.resolve(file, against: baseDirectory)
+        let resolved = Paths.resolve(file, against: baseDirectory)
         switch readFile(resolved) {
         case .success(let contents) where !contents.isEmpty: return contents
         case .success: throw fail("\(field).\(fileKey) \(resolved) is empty")
@@ -160,9 +161,9 @@ private struct Reader {
         return entries.first { $0["name"]?.string == name }
     }
 
-    private func readFile(_ path: String) -> Result<[UInt8], LocalFiles.ReadError> {
+    private func readFile(_ path: String) -> Result<[UInt8], SystemError> {
         do {
-            return .success(try LocalFiles.contents(of: path))
+            return .success(try FileSystem.contents(of: path, limit: 16 << 20))
         } catch {
             return .failure(error)
         }

@@ -7,10 +7,10 @@ import Yams
 /// ResourceClaims, ResourceSlices. network-status is written back into the
 /// pod's own file and events are appended to `events.jsonl`. For local runs
 /// (the demo, cnitool, podman) where no API server exists.
-public struct ManifestDirectoryClusterState: ClusterState {
-    public let directory: String
+package struct ManifestDirectoryClusterState: ClusterState {
+    package let directory: String
 
-    public init(directory: String) { self.directory = directory }
+    package init(directory: String) { self.directory = directory }
 
     /// One document of one file.
     struct Document {
@@ -19,24 +19,41 @@ public struct ManifestDirectoryClusterState: ClusterState {
         var json: JSONValue
     }
 
-    public func pod(_ key: ObjectKey) async throws(KubeError) -> Pod? {
+    package func pod(_ key: ObjectKey) throws(KubeError) -> Pod? {
         try find(kind: "Pod", key).map { Pod(json: $0.json) }
     }
 
-    public func networkAttachmentDefinition(_ key: ObjectKey) async throws(KubeError) -> NetworkAttachmentDefinition? {
-        try find(kind: "NetworkAttachmentDefinition", key).map { NetworkAttachmentDefinition(json: $0.json) }
+    package func networkAttachmentDefinitions(_ keys: [ObjectKey]) -> [Result<NetworkAttachmentDefinition?, KubeError>] {
+        keys.map { key in
+            Result { () throws(KubeError) in try find(kind: "NetworkAttachmentDefinition", key).map { NetworkAttachmentDefinition(json: $0.json) } }
+        }
     }
 
-    public func resourceClaim(_ key: ObjectKey) async throws(KubeError) -> ResourceClaim? {
-        try find(kind: "ResourceClaim", key).map { ResourceClaim(json: $0.json) }
+    package func resourceClaims(_ keys: [ObjectKey]) -> [Result<ResourceClaim?, KubeError>] {
+        keys.map { key in Result { () throws(KubeError) in try find(kind: "ResourceClaim", key).map { ResourceClaim(json: $0.json) } } }
     }
 
-    public func resourceSlices(nodeName: String, driver: String) async throws(KubeError) -> [ResourceSlice] {
-        try documents().filter { $0.json["kind"]?.stringValue == "ResourceSlice" }.map { ResourceSlice(json: $0.json) }
-            .filter { $0.nodeName == nodeName && $0.driver == driver }
+    package func resourceSlices(nodeName: String, drivers: [String]) -> [Result<[ResourceSlice], KubeError>] {
+        drivers.map { driver in
+            Result { () throws(KubeError) in
+                try documents().filter { $0.json["kind"]?.stringValue == "ResourceSlice" }.map { ResourceSlice(json: $0.json) }
+                    .filter { $0.nodeName == nodeName && $0.driver == driver }
+            }
+        }
     }
 
-    public func setNetworkStatus(of pod: ObjectKey, to value: String) async throws(KubeError) {
+    package func write(_ writes: [ClusterWrite]) -> [Result<Void, KubeError>] {
+        writes.map { write in
+            Result { () throws(KubeError) in
+                switch write {
+                case .networkStatus(let pod, let value): try setNetworkStatus(of: pod, to: value)
+                case .event(let event): try postEvent(event)
+                }
+            }
+        }
+    }
+
+    func setNetworkStatus(of pod: ObjectKey, to value: String) throws(KubeError) {
         guard let document = try find(kind: "Pod", pod) else {
             throw .status(code: 404, reason: "NotFound", message: "pods \"\(pod.name)\" not found in \(directory)")
         }
@@ -49,7 +66,7 @@ public struct ManifestDirectoryClusterState: ClusterState {
         }
     }
 
-    public func postEvent(_ event: PodEvent) async throws(KubeError) {
+    func postEvent(_ event: PodEvent) throws(KubeError) {
         let line: JSONValue = ["pod": .string(event.pod.description), "type": .string(event.type),
                                "reason": .string(event.reason), "message": .string(event.message)]
         let path = directory + "/events.jsonl"
@@ -58,12 +75,12 @@ public struct ManifestDirectoryClusterState: ClusterState {
         guard fd >= 0 else { throw .transport("cannot append to \(path)") }
         defer { close(fd) }
         let bytes = Array((line.serialized + "\n").utf8)
-        guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
+        guard bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
             throw .transport("cannot append to \(path)")
         }
     }
 
-    public func shutdown() async {}
+    package func shutdown() {}
 
     // MARK: reading
 

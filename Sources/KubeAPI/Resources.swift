@@ -1,26 +1,26 @@
 import CNISpec
 
 /// `namespace/name` of a namespaced object.
-public struct ObjectKey: Sendable, Hashable, CustomStringConvertible {
-    public var namespace: String
-    public var name: String
-    public init(namespace: String, name: String) {
+package struct ObjectKey: Sendable, Hashable, CustomStringConvertible {
+    package var namespace: String
+    package var name: String
+    package init(namespace: String, name: String) {
         self.namespace = namespace
         self.name = name
     }
-    public var description: String { "\(namespace)/\(name)" }
+    package var description: String { "\(namespace)/\(name)" }
 }
 
 /// The fields of `metadata` we read. The whole object stays available as
 /// JSON, so a PUT sends back everything the server gave us.
-public struct ObjectMeta: Sendable, Equatable {
-    public var name: String
-    public var namespace: String
-    public var uid: String
-    public var resourceVersion: String
-    public var annotations: [String: String]
+package struct ObjectMeta: Sendable, Equatable {
+    package var name: String
+    package var namespace: String
+    package var uid: String
+    package var resourceVersion: String
+    package var annotations: [String: String]
 
-    public init(json: JSONValue?) {
+    package init(json: JSONValue?) {
         name = json?["name"]?.stringValue ?? ""
         namespace = json?["namespace"]?.stringValue ?? ""
         uid = json?["uid"]?.stringValue ?? ""
@@ -34,20 +34,20 @@ public struct ObjectMeta: Sendable, Equatable {
 }
 
 /// A core/v1 Pod, as much of it as Multus reads.
-public struct Pod: Sendable, Equatable {
-    public var json: JSONValue
-    public var metadata: ObjectMeta
+package struct Pod: Sendable, Equatable {
+    package var json: JSONValue
+    package var metadata: ObjectMeta
 
-    public init(json: JSONValue) {
+    package init(json: JSONValue) {
         self.json = json
         metadata = ObjectMeta(json: json["metadata"])
     }
 
-    public var annotations: [String: String] { metadata.annotations }
-    public var nodeName: String? { json["spec"]?["nodeName"]?.stringValue }
+    package var annotations: [String: String] { metadata.annotations }
+    package var nodeName: String? { json["spec"]?["nodeName"]?.stringValue }
 
     /// `status.resourceClaimStatuses[]`: (claim name in the pod spec, ResourceClaim name).
-    public var resourceClaimStatuses: [(name: String, resourceClaimName: String?)] {
+    package var resourceClaimStatuses: [(name: String, resourceClaimName: String?)] {
         (json["status"]?["resourceClaimStatuses"]?.arrayValue ?? []).compactMap { entry in
             guard let name = entry["name"]?.stringValue else { return nil }
             return (name, entry["resourceClaimName"]?.stringValue)
@@ -56,36 +56,36 @@ public struct Pod: Sendable, Equatable {
 }
 
 /// k8s.cni.cncf.io/v1 NetworkAttachmentDefinition.
-public struct NetworkAttachmentDefinition: Sendable, Equatable {
-    public var json: JSONValue
-    public var metadata: ObjectMeta
+package struct NetworkAttachmentDefinition: Sendable, Equatable {
+    package var json: JSONValue
+    package var metadata: ObjectMeta
 
-    public init(json: JSONValue) {
+    package init(json: JSONValue) {
         self.json = json
         metadata = ObjectMeta(json: json["metadata"])
     }
 
     /// `spec.config`: a CNI conf or conflist as a JSON string; may be empty.
-    public var config: String { json["spec"]?["config"]?.stringValue ?? "" }
-    public var resourceName: String? { metadata.annotations["k8s.v1.cni.cncf.io/resourceName"] }
+    package var config: String { json["spec"]?["config"]?.stringValue ?? "" }
+    package var resourceName: String? { metadata.annotations["k8s.v1.cni.cncf.io/resourceName"] }
 }
 
 /// resource.k8s.io ResourceClaim: the allocated devices.
-public struct ResourceClaim: Sendable, Equatable {
-    public var json: JSONValue
-    public var metadata: ObjectMeta
+package struct ResourceClaim: Sendable, Equatable {
+    package var json: JSONValue
+    package var metadata: ObjectMeta
 
-    public init(json: JSONValue) {
+    package init(json: JSONValue) {
         self.json = json
         metadata = ObjectMeta(json: json["metadata"])
     }
 
-    public struct AllocatedDevice: Sendable, Equatable {
-        public var request: String
-        public var driver: String
-        public var pool: String
-        public var device: String
-        public init(request: String, driver: String, pool: String, device: String) {
+    package struct AllocatedDevice: Sendable, Equatable {
+        package var request: String
+        package var driver: String
+        package var pool: String
+        package var device: String
+        package init(request: String, driver: String, pool: String, device: String) {
             self.request = request
             self.driver = driver
             self.pool = pool
@@ -94,7 +94,7 @@ public struct ResourceClaim: Sendable, Equatable {
     }
 
     /// nil when the claim is not allocated.
-    public var allocatedDevices: [AllocatedDevice]? {
+    package var allocatedDevices: [AllocatedDevice]? {
         guard let results = json["status"]?["allocation"]?["devices"]?["results"]?.arrayValue else { return nil }
         return results.compactMap { r in
             guard let driver = r["driver"]?.stringValue, let pool = r["pool"]?.stringValue,
@@ -105,17 +105,17 @@ public struct ResourceClaim: Sendable, Equatable {
 }
 
 /// resource.k8s.io ResourceSlice: a driver's devices on a node, with attributes.
-public struct ResourceSlice: Sendable, Equatable {
-    public var json: JSONValue
+package struct ResourceSlice: Sendable, Equatable {
+    package var json: JSONValue
 
-    public init(json: JSONValue) { self.json = json }
+    package init(json: JSONValue) { self.json = json }
 
-    public var driver: String { json["spec"]?["driver"]?.stringValue ?? "" }
-    public var pool: String { json["spec"]?["pool"]?["name"]?.stringValue ?? "" }
-    public var nodeName: String? { json["spec"]?["nodeName"]?.stringValue }
+    package var driver: String { json["spec"]?["driver"]?.stringValue ?? "" }
+    package var pool: String { json["spec"]?["pool"]?["name"]?.stringValue ?? "" }
+    package var nodeName: String? { json["spec"]?["nodeName"]?.stringValue }
 
     /// A device's attributes as plain strings (`{"string": "…"}` values only).
-    public func stringAttributes(ofDevice name: String) -> [String: String]? {
+    package func stringAttributes(ofDevice name: String) -> [String: String]? {
         guard let device = (json["spec"]?["devices"]?.arrayValue ?? []).first(where: { $0["name"]?.stringValue == name })
         else { return nil }
         var attributes: [String: String] = [:]
@@ -127,13 +127,13 @@ public struct ResourceSlice: Sendable, Equatable {
 }
 
 /// A core/v1 Event about a pod (`AddedInterface`, `NoNetworkFound`).
-public struct PodEvent: Sendable, Equatable {
-    public var pod: ObjectKey
-    public var podUID: String
-    public var type: String  // Normal | Warning
-    public var reason: String
-    public var message: String
-    public init(pod: ObjectKey, podUID: String, type: String = "Normal", reason: String, message: String) {
+package struct PodEvent: Sendable, Equatable {
+    package var pod: ObjectKey
+    package var podUID: String
+    package var type: String  // Normal | Warning
+    package var reason: String
+    package var message: String
+    package init(pod: ObjectKey, podUID: String, type: String = "Normal", reason: String, message: String) {
         self.pod = pod
         self.podUID = podUID
         self.type = type

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import CNISpec
+import SystemSupport
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -104,9 +105,9 @@ enum TransportFailure {
             case ECONNRESET, EPIPE, ECONNABORTED:
                 return .retry(.transport("\(what): connection to \(server) reset"), after: nil)
             case EHOSTUNREACH, ENETUNREACH:
-                return .retry(.transport("\(what): \(server) unreachable (\(LocalFiles.errorText(io.errnoCode)))"), after: nil)
+                return .retry(.transport("\(what): \(server) unreachable (\(Errno.text(io.errnoCode)))"), after: nil)
             default:
-                return .failure(.transport("\(what): \(server): \(LocalFiles.errorText(io.errnoCode))"))
+                return .failure(.transport("\(what): \(server): \(Errno.text(io.errnoCode))"))
             }
         }
         if let channel = error as? ChannelError {

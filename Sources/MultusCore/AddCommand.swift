@@ -6,19 +6,19 @@ extension Multus {
     /// ADD: look up the pod, plan, record the plan, run every delegate in order,
     /// fix the default route, publish network-status — and undo all of it if any
     /// step fails. Returns the master's result for the runtime.
-    public func add() async throws(CNIError) -> JSONValue {
+    package func add() throws(CNIError) -> JSONValue {
         try waitForReadiness()
-        let pod = try await lookupPod()
+        let pod = try lookupPod()
         var networks: [PlannedNetwork]
         do {
-            networks = try await resolver.networks(podNamespace: podKey?.namespace, pod: pod)
+            networks = try resolver.networks(podNamespace: podKey?.namespace, pod: pod)
         } catch {
             if let pod, error.msg.hasPrefix(NetworkResolver.noNetworkFound) {
-                await post(PodEvent(pod: podKey!, podUID: pod.metadata.uid, type: "Warning", reason: "NoNetworkFound", message: error.msg))
+                post(PodEvent(pod: podKey!, podUID: pod.metadata.uid, type: "Warning", reason: "NoNetworkFound", message: error.msg))
             }
             throw error.prefixed(context("plan"))
         }
-        try await assignDevices(&networks, pod: pod)
+        try assignDevices(&networks, pod: pod)
         let plan = try planner.attachments(for: networks, env: env)
         for attachment in plan where !attachment.isMaster {
             if try sandbox.interfaceExists(named: attachment.ifName, inNetns: env.netns) {
@@ -46,7 +46,7 @@ extension Multus {
         }
         do {
             try applyDefaultRoutes(plan, &results)
-            if let pod, let key = podKey { try await publish(plan, results, for: pod, key) }
+            if let pod, let key = podKey { try publish(plan, results, for: pod, key) }
         } catch {
             logger.error("\(error.description)")
             rollBack(plan[...])

@@ -3,18 +3,18 @@ import Delegation
 
 /// One delegate to run for one pod: the network, the interface it creates in
 /// the sandbox, and the per-network CNI_ARGS and capability values.
-public struct Attachment: Sendable, Equatable {
-    public var delegate: Delegate
-    public var ifName: String
-    public var args: CNIArgs
-    public var capabilityArgs: JSONObject
-    public var isMaster: Bool
+package struct Attachment: Sendable, Equatable {
+    package var delegate: Delegate
+    package var ifName: String
+    package var args: CNIArgs
+    package var capabilityArgs: JSONObject
+    package var isMaster: Bool
     /// Gateways from the selection's `default-route`: this interface gets the pod's default route.
-    public var defaultRoute: [String]
+    package var defaultRoute: [String]
     /// The device (SR-IOV VF, …) given to this attachment, if any.
-    public var device: AttachmentDevice?
+    package var device: AttachmentDevice?
 
-    public init(delegate: Delegate, ifName: String, args: CNIArgs, capabilityArgs: JSONObject, isMaster: Bool,
+    package init(delegate: Delegate, ifName: String, args: CNIArgs, capabilityArgs: JSONObject, isMaster: Bool,
                 defaultRoute: [String] = [], device: AttachmentDevice? = nil) {
         self.delegate = delegate
         self.ifName = ifName
@@ -25,7 +25,7 @@ public struct Attachment: Sendable, Equatable {
         self.device = device
     }
 
-    public var network: NetworkConfigList { delegate.network }
+    package var network: NetworkConfigList { delegate.network }
 
     func runtimeConf(containerID: String, netns: String) -> RuntimeConf {
         RuntimeConf(containerID: containerID, netns: netns, ifName: ifName, args: args, capabilityArgs: capabilityArgs)

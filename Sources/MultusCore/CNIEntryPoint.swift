@@ -2,27 +2,40 @@ import CNISpec
 import Delegation
 import KubeAPI
 import Logging
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// CNI mode: one request in (environment + stdin), one answer out (stdout +
 /// exit status). Every failure becomes a CNI error object.
-public enum CNIEntryPoint {
-    public struct Outcome: Sendable {
-        public var stdout: String
-        public var exitStatus: Int32
+package enum CNIEntryPoint {
+    package struct Outcome: Sendable {
+        package var stdout: String
+        package var exitStatus: Int32
     }
 
-    public static func run(environment: [String: String], stdin: [UInt8],
-                           sandbox: any SandboxNetworking) async -> Outcome {
+    /// The most configuration we read from stdin; a multus config with every
+    /// delegate inline is a few KiB.
+    package static let maximumConfigBytes = 16 << 20
+
+    /// `stdin` is read only when the command needs a configuration (VERSION
+    /// answers whatever stdin holds).
+    package static func run(environment: ProcessEnvironment, sandbox: any SandboxNetworking,
+                            stdin: () throws(SystemError) -> [UInt8] = {
+                                try ProcessEnvironment.readStandardInput(limit: maximumConfigBytes)
+                            }) -> Outcome {
         var errorVersion = CNIVersion.latest.description
         do throws(CNIError) {
-            let env = try CNIEnvironment(environment: environment)
+            let env = try CNIEnvironment(environment: environment.values)
             if env.command == .version { return Outcome(stdout: CNIVersion.versionInfo.serialized, exitStatus: 0) }
 
+            let input: [UInt8]
+            do { input = try stdin() } catch {
+                throw CNIError.io("cannot read the multus configuration from stdin: \(error.reason)")
+            }
             let json: JSONValue
-            do { json = try JSONValue(parsing: stdin) } catch {
+            do { json = try JSONValue(parsing: input) } catch {
                 throw CNIError.decoding("error parsing multus configuration: \(error)")
             }
             // Errors are reported in the caller's version even when the rest is unusable.
@@ -33,25 +46,25 @@ public enum CNIEntryPoint {
             let logger = MultusLogging.makeLogger(settings: config.log)
             logger.debug("\(env.command.rawValue) container=\(env.containerID) netns=\(env.netns) ifname=\(env.ifName) args=\(env.args.text) config=\(redactedForLog(config.source).serialized)")
             let cluster = clusterState(for: config)
-            let multus = Multus(config: config, env: env, processEnvironment: environment.map { "\($0.key)=\($0.value)" },
+            let multus = Multus(config: config, env: env, processEnvironment: environment.entries,
                                 sandbox: sandbox, cluster: cluster, logger: logger)
             // swift-log evaluates the message only when debug is enabled.
             defer { logger.debug("\(env.command.rawValue) finished for \(env.containerID); peak RSS \(peakRSSKiB()) KiB") }
             let stdout: String
             do throws(CNIError) {
                 switch env.command {
-                case .add: stdout = try await multus.add().serialized
-                case .del: try await multus.del(); stdout = ""
+                case .add: stdout = try multus.add().serialized
+                case .del: try multus.del(); stdout = ""
                 case .check: try multus.check(); stdout = ""
-                case .status: try await multus.status(); stdout = ""
-                case .gc: try await multus.gc(); stdout = ""
+                case .status: try multus.status(); stdout = ""
+                case .gc: try multus.gc(); stdout = ""
                 case .version: stdout = ""
                 }
             } catch {
-                await cluster?.shutdown()
+                cluster?.shutdown()
                 throw error
             }
-            await cluster?.shutdown()
+            cluster?.shutdown()
             return Outcome(stdout: stdout, exitStatus: 0)
         } catch {
             return Outcome(stdout: error.json(cniVersion: errorVersion).serialized, exitStatus: 1)

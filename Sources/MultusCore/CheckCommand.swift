@@ -3,7 +3,7 @@ import Delegation
 
 extension Multus {
     /// CHECK every recorded attachment, clusterNetwork mode included.
-    public func check() throws(CNIError) {
+    package func check() throws(CNIError) {
         guard case .found(let record) = attachmentCache.load(containerID: env.containerID) else {
             throw CNIError(code: CNIError.unknownContainer, msg: "CHECK: no attachments recorded for container \(env.containerID)")
         }
@@ -18,9 +18,9 @@ extension Multus {
     }
 
     /// STATUS is the master's.
-    public func status() async throws(CNIError) {
+    package func status() throws(CNIError) {
         try waitForReadiness()
-        guard let master = try await configuredNetworks().first else { return }
+        guard let master = try configuredNetworks().first else { return }
         try runner.status(master.delegate.network)
     }
 }

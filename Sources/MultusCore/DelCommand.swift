@@ -1,15 +1,16 @@
 import CNISpec
 import Delegation
+import SystemSupport
 
 extension Multus {
     /// DEL: undo every recorded attachment in reverse. Idempotent, needs no API,
     /// and tolerates a netns that is already gone.
-    public func del() async throws(CNIError) {
+    package func del() throws(CNIError) {
         if let file = config.readinessIndicatorFile, !ReadinessIndicator(path: file).isReady() {
             logger.info("DEL: readiness indicator \(file) is missing; deleting anyway")
         }
         // Plugins treat an empty CNI_NETNS as "the sandbox is gone: release what you hold".
-        let netns = env.netns.isEmpty || FileIO.exists(env.netns) ? env.netns : ""
+        let netns = env.netns.isEmpty || FileSystem.exists(env.netns) ? env.netns : ""
 
         var attachments: [Attachment]
         switch attachmentCache.load(containerID: env.containerID) {
@@ -23,9 +24,9 @@ extension Multus {
             }
         case .unreadable(let why):
             logger.error("DEL \(env.containerID): \(why); falling back to the results cache")
-            attachments = await attachmentsFromCachesOrPod()
+            attachments = attachmentsFromCachesOrPod()
         case .missing:
-            attachments = await attachmentsFromCachesOrPod()
+            attachments = attachmentsFromCachesOrPod()
         }
 
         var firstFailure: CNIError?
@@ -50,12 +51,12 @@ extension Multus {
 
     /// Without a scratch cache: the results cache, else (as Multus) the plan
     /// rebuilt from the pod, else nothing to delete.
-    func attachmentsFromCachesOrPod() async -> [Attachment] {
+    func attachmentsFromCachesOrPod() -> [Attachment] {
         let cached = attachmentsFromResultCache()
         guard cached.isEmpty, cluster != nil else { return cached }
         do {
-            guard let pod = try await lookupPod() else { return [] }
-            let networks = try await resolver.networks(podNamespace: podKey?.namespace, pod: pod)
+            guard let pod = try lookupPod() else { return [] }
+            let networks = try resolver.networks(podNamespace: podKey?.namespace, pod: pod)
             return try planner.attachments(for: networks, env: env)
         } catch {
             logger.error("DEL \(env.containerID): cannot rebuild the attachments from the pod: \(error.description)")

@@ -1,12 +1,13 @@
 import CNISpec
 import Delegation
+import SystemSupport
 
 /// A network ready to be attached, and the name network-status gives it.
-public struct Delegate: Sendable, Equatable {
-    public var network: NetworkConfigList
-    public var statusName: String
+package struct Delegate: Sendable, Equatable {
+    package var network: NetworkConfigList
+    package var statusName: String
 
-    public init(network: NetworkConfigList, statusName: String? = nil) {
+    package init(network: NetworkConfigList, statusName: String? = nil) {
         self.network = network
         self.statusName = statusName ?? network.name
     }
@@ -15,14 +16,14 @@ public struct Delegate: Sendable, Equatable {
 /// Resolves `clusterNetwork` and `defaultNetworks` values that need no
 /// Kubernetes: an absolute path (file, conflist or folder) or a network name
 /// found in confDir. (Multus needs a kube client even for a path.)
-public struct DelegateResolver: Sendable {
-    public var confDir: String
+package struct DelegateResolver: Sendable {
+    package var confDir: String
 
-    public init(confDir: String) { self.confDir = confDir }
+    package init(confDir: String) { self.confDir = confDir }
 
     static let configExtensions = [".conf", ".json", ".conflist"]
 
-    public func resolve(_ reference: String, field: String) throws(CNIError) -> Delegate {
+    package func resolve(_ reference: String, field: String) throws(CNIError) -> Delegate {
         if reference.hasPrefix("/") { return try resolvePath(reference, field: field) }
         if let delegate = try findByName(reference) { return delegate }
         throw .invalidConfig("\(field): no network named \"\(reference)\" in \(confDir)")
@@ -30,20 +31,20 @@ public struct DelegateResolver: Sendable {
 
     /// A folder means its first config file in name order, as Multus does.
     func resolvePath(_ path: String, field: String) throws(CNIError) -> Delegate {
-        if FileIO.isDirectory(path) {
+        if FileSystem.isDirectory(path) {
             guard let first = Self.configFiles(in: path).first else {
                 throw .invalidConfig("\(field): no .conf, .json or .conflist file in \(path)")
             }
-            return try load(FileIO.join(path, first), field: field)
+            return try load(Paths.join(path, first), field: field)
         }
         return try load(path, field: field)
     }
 
     /// The first config file in confDir (alphabetical) whose `name` matches.
-    public func findByName(_ name: String) throws(CNIError) -> Delegate? {
+    package func findByName(_ name: String) throws(CNIError) -> Delegate? {
         for file in Self.configFiles(in: confDir) {
             // Files that do not parse belong to somebody else; skip them.
-            if let delegate = try? load(FileIO.join(confDir, file), field: "confDir"), delegate.network.name == name {
+            if let delegate = try? load(Paths.join(confDir, file), field: "confDir"), delegate.network.name == name {
                 return delegate
             }
         }
@@ -51,7 +52,9 @@ public struct DelegateResolver: Sendable {
     }
 
     func load(_ path: String, field: String) throws(CNIError) -> Delegate {
-        guard let bytes = try FileIO.read(path) else { throw .invalidConfig("\(field): \(path) does not exist") }
+        let found: [UInt8]?
+        do { found = try FileSystem.read(path) } catch { throw error.cniError }
+        guard let bytes = found else { throw .invalidConfig("\(field): \(path) does not exist") }
         do {
             return Delegate(network: try NetworkConfigList(parsing: bytes))
         } catch {
@@ -60,6 +63,6 @@ public struct DelegateResolver: Sendable {
     }
 
     static func configFiles(in dir: String) -> [String] {
-        FileIO.list(dir).filter { name in configExtensions.contains { name.hasSuffix($0) } }
+        FileSystem.list(dir).filter { name in configExtensions.contains { name.hasSuffix($0) } }
     }
 }

@@ -2,18 +2,19 @@ import CNISpec
 import DRAClaimReader
 import Delegation
 import KubeAPI
+import SystemSupport
 
 /// The device an attachment got: its ID (a PCI address for SR-IOV), the
 /// resource it came from, and the device-info file multus-swift manages for it.
-public struct AttachmentDevice: Sendable, Equatable {
-    public var deviceID: String
+package struct AttachmentDevice: Sendable, Equatable {
+    package var deviceID: String
     /// The NAD's resource, when the ID came from the pod's allocations; nil when
     /// it is the selection's own `deviceID`.
-    public var resourceName: String?
+    package var resourceName: String?
     /// `<deviceInfoDir>/cni/<network>-<containerID>_<ifName>` (`/` → `-`).
-    public var infoFile: String
+    package var infoFile: String
 
-    public init(deviceID: String, resourceName: String?, infoFile: String) {
+    package init(deviceID: String, resourceName: String?, infoFile: String) {
         self.deviceID = deviceID
         self.resourceName = resourceName
         self.infoFile = infoFile
@@ -36,16 +37,16 @@ public struct AttachmentDevice: Sendable, Equatable {
 
 /// The Network Plumbing WG device-info files (device-info spec): the device
 /// plugin's under `dp/`, ours (one per attachment) under `cni/`.
-public enum DeviceInfoFiles {
-    public static let defaultDirectory = "/var/run/k8s.cni.cncf.io/devinfo"
+package enum DeviceInfoFiles {
+    package static let defaultDirectory = "/var/run/k8s.cni.cncf.io/devinfo"
 
     /// `<dir>/dp/<resource>-<deviceID>-device.json`, `/` → `-` in both.
-    public static func devicePluginFile(directory: String, resourceName: String, deviceID: String) -> String {
+    package static func devicePluginFile(directory: String, resourceName: String, deviceID: String) -> String {
         "\(directory)/dp/\(resourceName.replacing("/", with: "-"))-\(deviceID.replacing("/", with: "-"))-device.json"
     }
 
     /// `<dir>/cni/<network>-<containerID>_<ifName>`, `/` → `-`.
-    public static func attachmentFile(directory: String, network: String, containerID: String, ifName: String) -> String {
+    package static func attachmentFile(directory: String, network: String, containerID: String, ifName: String) -> String {
         "\(directory)/cni/" + "\(network)-\(containerID)_\(ifName)".replacing("/", with: "-")
     }
 }
@@ -84,11 +85,11 @@ extension Multus {
     /// Gives each network whose NAD names a resource the next device ID of that
     /// resource (annotation order). The map is built only when some network
     /// needs it: no kubelet file, socket or claim is read otherwise.
-    func assignDevices(_ networks: inout [PlannedNetwork], pod: Pod?) async throws(CNIError) {
+    func assignDevices(_ networks: inout [PlannedNetwork], pod: Pod?) throws(CNIError) {
         guard let pod, networks.contains(where: { $0.resourceName != nil }) else { return }
         let builder = ResourceMapBuilder(kubeletRootDir: config.kubeletRootDir, cluster: cluster)
         var report: ResourceMapBuilder.Report
-        do { report = try await builder.build(for: pod) } catch {
+        do { report = try builder.build(for: pod) } catch {
             throw error.asCNIError(context: context("devices"))
         }
         for note in report.notes { logger.info("\(context("devices")): \(note)") }
@@ -109,19 +110,23 @@ extension Multus {
         guard let device = attachment.device, let resource = device.resourceName else { return }
         let source = DeviceInfoFiles.devicePluginFile(directory: config.deviceInfoDir, resourceName: resource,
                                                       deviceID: device.deviceID)
-        guard let bytes = try FileIO.read(source) else {
+        let found: [UInt8]?
+        do { found = try FileSystem.read(source) } catch { throw error.cniError }
+        guard let bytes = found else {
             logger.debug("\(context(attachment.delegate.statusName)): no device-info file \(source)")
             return
         }
-        try FileIO.makeDirectories(FileIO.directory(of: device.infoFile), mode: 0o755)
-        try FileIO.writeAtomically(device.infoFile, bytes, mode: 0o444)
+        do {
+            try FileSystem.makeDirectories(Paths.directory(of: device.infoFile), mode: 0o755)
+            try FileSystem.writeAtomically(device.infoFile, bytes, mode: 0o444)
+        } catch { throw error.cniError }
     }
 
     /// The attachment's device-info for network-status: the CNIDeviceInfoFile it
     /// was given (the device plugin's copy, or what the plugin wrote there).
     func deviceInfo(of attachment: Attachment) -> JSONValue? {
         guard let file = attachment.capabilityArgs["CNIDeviceInfoFile"]?.stringValue,
-              let bytes = try? FileIO.read(file) else { return nil }
+              let bytes = try? FileSystem.read(file) else { return nil }
         guard let json = try? JSONValue(parsing: bytes), json.objectValue != nil else {
             logger.info("\(context(attachment.delegate.statusName)): device-info file \(file) is not a JSON object; not shown")
             return nil
@@ -139,7 +144,7 @@ extension Multus {
             file = given
         }
         guard let file else { return }
-        do { try FileIO.remove(file) } catch {
+        do { try FileSystem.remove(file) } catch {
             logger.error("\(context(attachment.delegate.statusName)): \(error.description)")
         }
     }

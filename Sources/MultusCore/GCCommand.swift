@@ -1,11 +1,12 @@
 import CNISpec
 import Delegation
+import SystemSupport
 
 extension Multus {
     /// GC (1.1.0): delete the attachments of every container not in
     /// `cni.dev/valid-attachments`, with their caches, then forward GC to the
     /// configured delegates with what is still valid for each.
-    public func gc() async throws(CNIError) {
+    package func gc() throws(CNIError) {
         try waitForReadiness()
         let validContainers = Set((config.validAttachments ?? []).compactMap { $0["containerID"]?.stringValue })
         var remaining: [AttachmentRecord] = []
@@ -17,7 +18,7 @@ extension Multus {
             case .found(let record) where !stale:
                 remaining.append(record)
             case .found(let record):
-                let netns = FileIO.exists(record.netns) ? record.netns : ""
+                let netns = FileSystem.exists(record.netns) ? record.netns : ""
                 if let failure = collect(containerID: containerID, netns: netns, record.attachments.compactMap { try? Attachment(cached: $0) }) {
                     firstFailure = firstFailure ?? failure
                 }
@@ -37,7 +38,7 @@ extension Multus {
             }
         }
 
-        for delegate in try await configuredNetworks().map(\.delegate) {
+        for delegate in try configuredNetworks().map(\.delegate) {
             let valid = remaining.flatMap { record in
                 record.attachments.filter { $0.network == delegate.statusName }.map { cached -> JSONValue in
                     ["containerID": .string(record.containerID), "ifname": .string(cached.ifName)]

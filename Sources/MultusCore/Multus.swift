@@ -5,17 +5,17 @@ import Logging
 
 /// The meta-plugin for one invocation: the configuration, the request, and the
 /// parts that act (plugin runner, pod namespace, cluster, logger).
-public struct Multus: Sendable {
-    public var config: MultusConfig
-    public var env: CNIEnvironment
-    public var runner: NetworkRunner
-    public var sandbox: any SandboxNetworking
+package struct Multus: Sendable {
+    package var config: MultusConfig
+    package var env: CNIEnvironment
+    package var runner: NetworkRunner
+    package var sandbox: any SandboxNetworking
     /// nil without `kubeconfig` or `manifestDir`: then only static networks exist.
-    public var cluster: (any ClusterState)?
-    public var logger: Logger
-    public var attachmentCache: AttachmentCache
+    package var cluster: (any ClusterState)?
+    package var logger: Logger
+    package var attachmentCache: AttachmentCache
 
-    public init(config: MultusConfig, env: CNIEnvironment, runner: NetworkRunner, sandbox: any SandboxNetworking,
+    package init(config: MultusConfig, env: CNIEnvironment, runner: NetworkRunner, sandbox: any SandboxNetworking,
                 cluster: (any ClusterState)? = nil, logger: Logger) {
         self.config = config
         self.env = env
@@ -27,7 +27,7 @@ public struct Multus: Sendable {
     }
 
     /// The real parts: plugins from binDir then CNI_PATH, caches under cniDir.
-    public init(config: MultusConfig, env: CNIEnvironment, processEnvironment: [String], sandbox: any SandboxNetworking,
+    package init(config: MultusConfig, env: CNIEnvironment, processEnvironment: [String], sandbox: any SandboxNetworking,
                 cluster: (any ClusterState)?, logger: Logger) {
         let locator = PluginLocator(directories: [config.binDir] + env.path)
         let invoker = PluginInvoker(locator: locator, baseEnvironment: processEnvironment)
@@ -54,8 +54,8 @@ public struct Multus: Sendable {
     func context(_ network: String) -> String { "[\(podRef):\(network)]" }
 
     /// The master and defaultNetworks, as configured (STATUS and GC use them).
-    func configuredNetworks() async throws(CNIError) -> [PlannedNetwork] {
-        try await resolver.networks(podNamespace: nil, pod: nil)
+    func configuredNetworks() throws(CNIError) -> [PlannedNetwork] {
+        try resolver.networks(podNamespace: nil, pod: nil)
     }
 
     /// ADD, STATUS and GC wait for the default network's readiness file; DEL does not.

@@ -1,46 +1,46 @@
 import CNISpec
 
 /// The multus NetConf the runtime passes on stdin, with Multus's defaults.
-public struct MultusConfig: Sendable {
-    public var name: String
-    public var cniVersion: CNIVersion
-    public var confDir: String
-    public var cniDir: String
-    public var binDir: String
+package struct MultusConfig: Sendable {
+    package var name: String
+    package var cniVersion: CNIVersion
+    package var confDir: String
+    package var cniDir: String
+    package var binDir: String
     /// Inline delegate confs or conflists; the first is the master.
-    public var delegates: [JSONValue]
-    public var clusterNetwork: String?
-    public var defaultNetworks: [String]
-    public var kubeconfig: String?
+    package var delegates: [JSONValue]
+    package var clusterNetwork: String?
+    package var defaultNetworks: [String]
+    package var kubeconfig: String?
     /// A folder of Pod/NAD/ResourceClaim/ResourceSlice manifests that stands in
     /// for the API server (local runs, demos); `kubeconfig` wins when both are set.
-    public var manifestDir: String?
-    public var log: LogSettings
-    public var readinessIndicatorFile: String?
-    public var namespaceIsolation: Bool
-    public var globalNamespaces: [String]
-    public var systemNamespaces: [String]
-    public var multusNamespace: String
-    public var retryDeleteOnError: Bool
-    public var auxiliaryCNIChainName: String?
+    package var manifestDir: String?
+    package var log: LogSettings
+    package var readinessIndicatorFile: String?
+    package var namespaceIsolation: Bool
+    package var globalNamespaces: [String]
+    package var systemNamespaces: [String]
+    package var multusNamespace: String
+    package var retryDeleteOnError: Bool
+    package var auxiliaryCNIChainName: String?
     /// The capability values the runtime injected for us (portMappings, …).
-    public var runtimeConfig: JSONObject
+    package var runtimeConfig: JSONObject
     /// Where kubelet keeps the pod-resources socket and its device-plugin and
     /// DRA checkpoints.
-    public var kubeletRootDir: String
+    package var kubeletRootDir: String
     /// The device-info folder (`dp/` from device plugins, `cni/` ours).
-    public var deviceInfoDir: String
+    package var deviceInfoDir: String
     /// GC's `cni.dev/valid-attachments`.
-    public var validAttachments: [JSONValue]?
-    public var source: JSONValue
+    package var validAttachments: [JSONValue]?
+    package var source: JSONValue
 
-    public static let defaultConfDir = "/etc/cni/multus/net.d"
-    public static let defaultCNIDir = "/var/lib/cni/multus"
-    public static let defaultBinDir = "/opt/cni/bin"
-    public static let defaultKubeletRootDir = "/var/lib/kubelet"
-    public static let defaultDeviceInfoDir = "/var/run/k8s.cni.cncf.io/devinfo"
+    package static let defaultConfDir = "/etc/cni/multus/net.d"
+    package static let defaultCNIDir = "/var/lib/cni/multus"
+    package static let defaultBinDir = "/opt/cni/bin"
+    package static let defaultKubeletRootDir = "/var/lib/kubelet"
+    package static let defaultDeviceInfoDir = "/var/run/k8s.cni.cncf.io/devinfo"
 
-    public init(parsing bytes: [UInt8]) throws(CNIError) {
+    package init(parsing bytes: [UInt8]) throws(CNIError) {
         let json: JSONValue
         do { json = try JSONValue(parsing: bytes) } catch {
             throw .decoding("error parsing multus configuration: \(error)")
@@ -48,7 +48,7 @@ public struct MultusConfig: Sendable {
         try self.init(json: json)
     }
 
-    public init(json: JSONValue) throws(CNIError) {
+    package init(json: JSONValue) throws(CNIError) {
         guard case .object(let o) = json else {
             throw .decoding("multus configuration must be a JSON object, not \(json.kindName)")
         }

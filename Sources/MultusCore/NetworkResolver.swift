@@ -2,16 +2,16 @@ import CNISpec
 import KubeAPI
 
 /// A network the pod gets, before interface names and arguments are assigned.
-public struct PlannedNetwork: Sendable, Equatable {
-    public var delegate: Delegate
+package struct PlannedNetwork: Sendable, Equatable {
+    package var delegate: Delegate
     /// The annotation element that asked for it; nil for the master and defaultNetworks.
-    public var selection: NetworkSelection?
+    package var selection: NetworkSelection?
     /// The NAD's `k8s.v1.cni.cncf.io/resourceName`, when it names one.
-    public var resourceName: String?
+    package var resourceName: String?
     /// The device of that resource allocated to the pod (set by `assignDevices`).
-    public var deviceID: String?
+    package var deviceID: String?
 
-    public init(delegate: Delegate, selection: NetworkSelection? = nil, resourceName: String? = nil, deviceID: String? = nil) {
+    package init(delegate: Delegate, selection: NetworkSelection? = nil, resourceName: String? = nil, deviceID: String? = nil) {
         self.delegate = delegate
         self.selection = selection
         self.resourceName = resourceName
@@ -44,7 +44,7 @@ struct NetworkResolver: Sendable {
         case inline(Delegate)
     }
 
-    func networks(podNamespace: String?, pod: Pod?) async throws(CNIError) -> [PlannedNetwork] {
+    func networks(podNamespace: String?, pod: Pod?) throws(CNIError) -> [PlannedNetwork] {
         var references: [Reference] = []
         if let override = pod?.annotations[Self.defaultNetworkAnnotation], !override.trimmingSpace.isEmpty {
             let parsed = try NetworkSelection.parse(override, defaultNamespace: config.multusNamespace)
@@ -72,7 +72,7 @@ struct NetworkResolver: Sendable {
                 references.append(.nad(ObjectKey(namespace: selection.namespace, name: selection.name), selection))
             }
         }
-        return try await resolveConcurrently(references)
+        return try resolveAll(references)
     }
 
     func checkIsolation(_ selection: NetworkSelection, podNamespace: String) throws(CNIError) {
@@ -81,62 +81,50 @@ struct NetworkResolver: Sendable {
         throw .invalidConfig("namespace isolation violation: pod in namespace \"\(podNamespace)\" may not use network \(selection.key) from namespace \"\(selection.namespace)\"")
     }
 
-    private func resolveConcurrently(_ references: [Reference]) async throws(CNIError) -> [PlannedNetwork] {
-        let outcomes = await withTaskGroup(of: (Int, Result<PlannedNetwork, CNIError>).self) { group in
-            for (index, reference) in references.enumerated() {
-                group.addTask { (index, await self.resolve(reference)) }
-            }
-            var outcomes = [Result<PlannedNetwork, CNIError>?](repeating: nil, count: references.count)
-            for await (index, outcome) in group { outcomes[index] = outcome }
-            return outcomes
-        }
-        // The first failure in plan order is the one reported.
-        return try outcomes.map { outcome throws(CNIError) in try outcome!.get() }
-    }
-
-    private func resolve(_ reference: Reference) async -> Result<PlannedNetwork, CNIError> {
-        do {
+    /// NADs are read in one batch (sent together on one connection), then each
+    /// reference is resolved in plan order; the first failure in that order is reported.
+    private func resolveAll(_ references: [Reference]) throws(CNIError) -> [PlannedNetwork] {
+        var keys: [ObjectKey] = []
+        for reference in references {
             switch reference {
-            case .inline(let delegate):
-                return .success(PlannedNetwork(delegate: delegate))
-            case .nad(let key, let selection):
-                let (resolved, resourceName) = try await nadDelegate(key)
-                var delegate = resolved
-                if let args = selection?.cniArgs { delegate.network = try delegate.network.withCNIArgs(args) }
-                return .success(PlannedNetwork(delegate: delegate, selection: selection, resourceName: resourceName))
-            case .configured(let value, let field):
-                let (delegate, resourceName) = try await configured(value, field: field)
-                return .success(PlannedNetwork(delegate: delegate, resourceName: resourceName))
+            case .nad(let key, _): keys.append(key)
+            case .configured(let value, _) where !value.hasPrefix("/") && cluster != nil:
+                keys.append(ObjectKey(namespace: config.multusNamespace, name: value))
+            default: break
             }
-        } catch {
-            return .failure(error)
         }
+        var fetched: [ObjectKey: Result<NetworkAttachmentDefinition?, KubeError>] = [:]
+        if let cluster, !keys.isEmpty {
+            for (key, result) in zip(keys, cluster.networkAttachmentDefinitions(keys)) { fetched[key] = result }
+        }
+        return try references.map { reference throws(CNIError) in try resolve(reference, fetched) }
     }
 
-    /// A path is read from disk; a name is the NAD `<multusNamespace>/<name>`
-    /// when the cluster has it, else the confDir network of that name. The NAD's
-    /// resourceName comes along.
-    func configured(_ value: String, field: String) async throws(CNIError) -> (Delegate, resourceName: String?) {
-        if value.hasPrefix("/") { return (try confDir.resolvePath(value, field: field), nil) }
-        if let cluster {
-            let key = ObjectKey(namespace: config.multusNamespace, name: value)
+    private func resolve(_ reference: Reference, _ fetched: [ObjectKey: Result<NetworkAttachmentDefinition?, KubeError>])
+        throws(CNIError) -> PlannedNetwork {
+        switch reference {
+        case .inline(let delegate):
+            return PlannedNetwork(delegate: delegate)
+        case .nad(let key, let selection):
+            guard cluster != nil, let result = fetched[key] else {
+                throw .invalidConfig("network \(key) is a NetworkAttachmentDefinition, but no \"kubeconfig\" or \"manifestDir\" is configured")
+            }
             let nad: NetworkAttachmentDefinition?
-            do { nad = try await cluster.networkAttachmentDefinition(key) } catch { throw error.asCNIError(context: "\(field): reading NetworkAttachmentDefinition \(key)") }
-            if let nad { return (try Delegate.fromNAD(nad, confDir: confDir), nad.resourceName) }
+            do { nad = try result.get() } catch { throw error.asCNIError(context: "reading NetworkAttachmentDefinition \(key)") }
+            guard let nad else { throw .invalidConfig("\(Self.noNetworkFound) (\(key.name)) in namespace (\(key.namespace))") }
+            var delegate = try Delegate.fromNAD(nad, confDir: confDir)
+            if let args = selection?.cniArgs { delegate.network = try delegate.network.withCNIArgs(args) }
+            return PlannedNetwork(delegate: delegate, selection: selection, resourceName: nad.resourceName)
+        case .configured(let value, let field):
+            if value.hasPrefix("/") { return PlannedNetwork(delegate: try confDir.resolvePath(value, field: field)) }
+            let key = ObjectKey(namespace: config.multusNamespace, name: value)
+            if let result = fetched[key] {
+                let nad: NetworkAttachmentDefinition?
+                do { nad = try result.get() } catch { throw error.asCNIError(context: "\(field): reading NetworkAttachmentDefinition \(key)") }
+                if let nad { return PlannedNetwork(delegate: try Delegate.fromNAD(nad, confDir: confDir), resourceName: nad.resourceName) }
+            }
+            return PlannedNetwork(delegate: try confDir.resolve(value, field: field))
         }
-        return (try confDir.resolve(value, field: field), nil)
-    }
-
-    func nadDelegate(_ key: ObjectKey) async throws(CNIError) -> (Delegate, resourceName: String?) {
-        guard let cluster else {
-            throw .invalidConfig("network \(key) is a NetworkAttachmentDefinition, but no \"kubeconfig\" or \"manifestDir\" is configured")
-        }
-        let nad: NetworkAttachmentDefinition?
-        do { nad = try await cluster.networkAttachmentDefinition(key) } catch {
-            throw error.asCNIError(context: "reading NetworkAttachmentDefinition \(key)")
-        }
-        guard let nad else { throw .invalidConfig("\(Self.noNetworkFound) (\(key.name)) in namespace (\(key.namespace))") }
-        return (try Delegate.fromNAD(nad, confDir: confDir), nad.resourceName)
     }
 }
 

@@ -2,32 +2,32 @@ import CNISpec
 
 /// One element of `k8s.v1.cni.cncf.io/networks` (the Network Plumbing WG
 /// NetworkSelectionElement): which NAD, and what the pod asks of it.
-public struct NetworkSelection: Sendable, Equatable {
-    public var name: String
-    public var namespace: String
-    public var interfaceRequest: String?
-    public var ips: [String] = []
-    public var mac: String?
-    public var infinibandGUID: String?
-    public var portMappings: JSONValue?
-    public var bandwidth: JSONValue?
-    public var deviceID: String?
-    public var cniArgs: JSONObject?
-    public var defaultRoute: [String] = []
+package struct NetworkSelection: Sendable, Equatable {
+    package var name: String
+    package var namespace: String
+    package var interfaceRequest: String?
+    package var ips: [String] = []
+    package var mac: String?
+    package var infinibandGUID: String?
+    package var portMappings: JSONValue?
+    package var bandwidth: JSONValue?
+    package var deviceID: String?
+    package var cniArgs: JSONObject?
+    package var defaultRoute: [String] = []
 
-    public init(name: String, namespace: String, interfaceRequest: String? = nil) {
+    package init(name: String, namespace: String, interfaceRequest: String? = nil) {
         self.name = name
         self.namespace = namespace
         self.interfaceRequest = interfaceRequest
     }
 
-    public var key: String { "\(namespace)/\(name)" }
+    package var key: String { "\(namespace)/\(name)" }
 
     static let annotation = "k8s.v1.cni.cncf.io/networks"
 
     /// Parses the annotation: JSON when it contains `[`, `{` or `"` (and then it
     /// must be an array), else `[namespace/]name[@ifname]` separated by commas.
-    public static func parse(_ text: String, defaultNamespace: String) throws(CNIError) -> [NetworkSelection] {
+    package static func parse(_ text: String, defaultNamespace: String) throws(CNIError) -> [NetworkSelection] {
         let selections = text.contains(where: { $0 == "[" || $0 == "{" || $0 == "\"" })
             ? try parseJSON(text, defaultNamespace: defaultNamespace)
             : try parseList(text, defaultNamespace: defaultNamespace)

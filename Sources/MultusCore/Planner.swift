@@ -3,14 +3,14 @@ import Delegation
 
 /// Turns the resolved networks and the request into attachments: interface
 /// names, CNI_ARGS and capability values. Pure: no processes, files or API.
-public struct Planner: Sendable {
-    public var config: MultusConfig
+package struct Planner: Sendable {
+    package var config: MultusConfig
 
-    public init(config: MultusConfig) { self.config = config }
+    package init(config: MultusConfig) { self.config = config }
 
     /// The master gets CNI_IFNAME; the others their requested interface, else
     /// `net<position in the whole list>` (a custom name does not renumber the rest).
-    public func attachments(for networks: [PlannedNetwork], env: CNIEnvironment) throws(CNIError) -> [Attachment] {
+    package func attachments(for networks: [PlannedNetwork], env: CNIEnvironment) throws(CNIError) -> [Attachment] {
         let baseArgs = Self.delegateArgs(runtimeArgs: env.args)
         var seen = Set<String>()
         var plan: [Attachment] = []

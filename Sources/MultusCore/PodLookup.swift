@@ -5,10 +5,10 @@ extension Multus {
     /// The pod named by K8S_POD_NAMESPACE/K8S_POD_NAME, or nil (no cluster
     /// configured, no pod keys, or the pod does not exist — as Multus, a missing
     /// pod gets the static networks only).
-    func lookupPod() async throws(CNIError) -> Pod? {
+    func lookupPod() throws(CNIError) -> Pod? {
         guard let cluster, let key = podKey else { return nil }
         let pod: Pod?
-        do { pod = try await cluster.pod(key) } catch { throw error.asCNIError(context: "\(context("pod")): reading pod \(key)") }
+        do { pod = try cluster.pod(key) } catch { throw error.asCNIError(context: "\(context("pod")): reading pod \(key)") }
         guard let pod else {
             logger.info("\(context("pod")): pod \(key) not found; attaching the configured networks only")
             return nil

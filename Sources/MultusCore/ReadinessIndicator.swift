@@ -3,12 +3,12 @@ import Glibc
 
 /// Multus's `readinessindicatorfile`: a file the default network writes once it
 /// is up. ADD, STATUS and GC wait for it; DEL only looks once.
-public struct ReadinessIndicator: Sendable {
-    public let path: String
-    public let pollInterval: Duration
-    public let timeout: Duration
+package struct ReadinessIndicator: Sendable {
+    package let path: String
+    package let pollInterval: Duration
+    package let timeout: Duration
 
-    public init(path: String, pollInterval: Duration = .seconds(1), timeout: Duration = .seconds(45)) {
+    package init(path: String, pollInterval: Duration = .seconds(1), timeout: Duration = .seconds(45)) {
         self.path = path
         self.pollInterval = pollInterval
         self.timeout = timeout
@@ -16,7 +16,7 @@ public struct ReadinessIndicator: Sendable {
 
     /// Whether the file exists now (stat(2) succeeds, as Go's `os.Stat`). An
     /// empty path means no indicator is configured, which counts as ready.
-    public func isReady() -> Bool {
+    package func isReady() -> Bool {
         guard !path.isEmpty else { return true }
         var info = stat()
         return stat(path, &info) == 0
@@ -25,7 +25,7 @@ public struct ReadinessIndicator: Sendable {
     /// Polls at once and then every `pollInterval` until the file exists, like
     /// Multus's `wait.PollImmediate(1s, 45s)`; after `timeout` it fails with
     /// code 11 (try again later) and Multus's message.
-    public func waitUntilReady() throws(CNIError) {
+    package func waitUntilReady() throws(CNIError) {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         while true {

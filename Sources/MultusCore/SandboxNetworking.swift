@@ -3,7 +3,7 @@ import Netlink
 
 /// What the meta-plugin itself does inside a pod's namespace (the delegates do
 /// the rest). Behind a protocol so planning tests need no namespaces.
-public protocol SandboxNetworking: Sendable {
+package protocol SandboxNetworking: Sendable {
     func interfaceExists(named name: String, inNetns path: String) throws(CNIError) -> Bool
     /// Makes `ifName` the only interface with a default route of the gateway's
     /// family: removes the others' and adds one via `gateway`.
@@ -11,14 +11,14 @@ public protocol SandboxNetworking: Sendable {
 }
 
 /// The real thing, over netlink (libnl-route).
-public struct NetlinkSandbox: SandboxNetworking {
-    public init() {}
+package struct NetlinkSandbox: SandboxNetworking {
+    package init() {}
 
-    public func interfaceExists(named name: String, inNetns path: String) throws(CNIError) -> Bool {
+    package func interfaceExists(named name: String, inNetns path: String) throws(CNIError) -> Bool {
         try inNamespace(path, "inspect") { try NetlinkSocket().link(named: name) != nil }
     }
 
-    public func setDefaultRoute(via gateway: String, on ifName: String, inNetns path: String) throws(CNIError) {
+    package func setDefaultRoute(via gateway: String, on ifName: String, inNetns path: String) throws(CNIError) {
         try inNamespace(path, "set the default route via \(gateway) on \(ifName)") {
             let socket = try NetlinkSocket()
             guard let link = try socket.link(named: ifName) else {

@@ -6,7 +6,7 @@ extension Multus {
     /// Writes network-status once, with the AddedInterface events sent alongside
     /// (not after), so the ADD waits one round trip. A pod deleted meanwhile is
     /// not an error; any other failed write is.
-    func publish(_ plan: [Attachment], _ results: [JSONValue], for pod: Pod, _ key: ObjectKey) async throws(CNIError) {
+    func publish(_ plan: [Attachment], _ results: [JSONValue], for pod: Pod, _ key: ObjectKey) throws(CNIError) {
         var entries: [JSONValue] = []
         var events: [PodEvent] = []
         for (attachment, result) in zip(plan, results) {
@@ -20,21 +20,12 @@ extension Multus {
         }
         guard let cluster else { return }
         let value = NetworkStatusBuilder.annotationValue(entries)
-        let outcome: Result<Void, KubeError> = await withTaskGroup(of: Result<Void, KubeError>?.self) { group in
-            group.addTask {
-                do throws(KubeError) {
-                    try await cluster.setNetworkStatus(of: key, to: value)
-                    return .success(())
-                } catch {
-                    return .failure(error)
-                }
-            }
-            for event in events { group.addTask { await self.post(event); return nil } }
-            var status: Result<Void, KubeError> = .success(())
-            for await result in group { if let result { status = result } }
-            return status
+        // The events go with the status write (one round trip), not after it.
+        let outcomes = cluster.write([.networkStatus(pod: key, value: value)] + events.map(ClusterWrite.event))
+        for (event, outcome) in zip(events, outcomes.dropFirst()) {
+            if case .failure(let error) = outcome { logger.info("event \(event.reason) on \(event.pod) not posted: \(error)") }
         }
-        if case .failure(let error) = outcome {
+        if case .failure(let error) = outcomes[0] {
             if error.isNotFound {
                 logger.info("\(context("network-status")): pod \(key) is gone; network-status not written")
                 return
@@ -44,9 +35,9 @@ extension Multus {
     }
 
     /// Events are best effort: a failure is logged, never fatal.
-    func post(_ event: PodEvent) async {
+    func post(_ event: PodEvent) {
         guard let cluster else { return }
-        do { try await cluster.postEvent(event) } catch {
+        if case .failure(let error) = cluster.write([.event(event)])[0] {
             logger.info("event \(event.reason) on \(event.pod) not posted: \(error)")
         }
     }

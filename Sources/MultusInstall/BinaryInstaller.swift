@@ -1,5 +1,5 @@
 import CNISpec
-import Delegation
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,21 +9,21 @@ import Glibc
 /// the copy goes to a temporary name in the same folder, is flushed, and is
 /// renamed over the old name. Renaming also avoids ETXTBSY, which writing into
 /// a binary that is being executed would hit.
-public enum BinaryInstaller {
+package enum BinaryInstaller {
     /// This process's own executable, the default source.
-    public static let ownExecutable = "/proc/self/exe"
+    package static let ownExecutable = "/proc/self/exe"
 
     /// Copies `source` to `directory/name`; false when the file there already
     /// had exactly these bytes (nothing written).
     @discardableResult
-    public static func install(source: String, directory: String, name: String,
+    package static func install(source: String, directory: String, name: String,
                                mode: mode_t = 0o755) throws(InstallError) -> Bool {
-        let destination = FileIO.join(directory, name)
-        guard FileIO.isDirectory(directory) else {
+        let destination = Paths.join(directory, name)
+        guard FileSystem.isDirectory(directory) else {
             throw .io("CNI bin directory \(directory) does not exist (is the host's /opt/cni/bin mounted?)")
         }
         let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw .io("cannot open binary \(source): \(FileIO.errnoText())") }
+        guard input >= 0 else { throw .io("cannot open binary \(source): \(Errno.text())") }
         defer { close(input) }
         var st = stat()
         guard fstat(input, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 0 else {
@@ -33,18 +33,18 @@ public enum BinaryInstaller {
             chmod(destination, mode)
             return false
         }
-        guard lseek(input, 0, SEEK_SET) == 0 else { throw .io("cannot rewind \(source): \(FileIO.errnoText())") }
+        guard lseek(input, 0, SEEK_SET) == 0 else { throw .io("cannot rewind \(source): \(Errno.text())") }
 
-        let temp = FileIO.join(directory, ".\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let temp = Paths.join(directory, ".\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         let output = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o700)
-        guard output >= 0 else { throw .io("cannot create \(temp): \(FileIO.errnoText())") }
+        guard output >= 0 else { throw .io("cannot create \(temp): \(Errno.text())") }
         var failure: String? = nil
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         copying: while true {
             let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                failure = "cannot read \(source): \(FileIO.errnoText())"
+                failure = "cannot read \(source): \(Errno.text())"
                 break
             }
             if n == 0 { break }
@@ -53,18 +53,18 @@ public enum BinaryInstaller {
                 let w = buffer.withUnsafeBytes { write(output, $0.baseAddress! + offset, n - offset) }
                 if w < 0 {
                     if errno == EINTR { continue }
-                    failure = "cannot write \(temp): \(FileIO.errnoText())"
+                    failure = "cannot write \(temp): \(Errno.text())"
                     break copying
                 }
                 offset += w
             }
         }
         // fchmod, not the open mode: the umask must not decide whether the runtime can execute it.
-        if failure == nil && fchmod(output, mode) != 0 { failure = "cannot chmod \(temp): \(FileIO.errnoText())" }
-        if failure == nil && fsync(output) != 0 { failure = "cannot flush \(temp): \(FileIO.errnoText())" }
-        if close(output) != 0 && failure == nil { failure = "cannot close \(temp): \(FileIO.errnoText())" }
+        if failure == nil && fchmod(output, mode) != 0 { failure = "cannot chmod \(temp): \(Errno.text())" }
+        if failure == nil && fsync(output) != 0 { failure = "cannot flush \(temp): \(Errno.text())" }
+        if close(output) != 0 && failure == nil { failure = "cannot close \(temp): \(Errno.text())" }
         if failure == nil && rename(temp, destination) != 0 {
-            failure = "cannot rename \(temp) to \(destination): \(FileIO.errnoText())"
+            failure = "cannot rename \(temp) to \(destination): \(Errno.text())"
         }
         if let failure {
             unlink(temp)

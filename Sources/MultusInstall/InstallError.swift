@@ -1,7 +1,8 @@
 import CNISpec
+import SystemSupport
 
 /// Why an install step failed, in words for the pod log.
-public enum InstallError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum InstallError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidOption(String)
     /// A file could not be read, written, renamed or removed.
     case io(String)
@@ -10,15 +11,13 @@ public enum InstallError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The service account token or CA is missing or unreadable.
     case serviceAccount(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidOption(let m), .io(let m), .primaryConfig(let m), .serviceAccount(let m): m
         }
     }
 
-    static func from(_ error: CNIError) -> InstallError {
-        .io(error.details.isEmpty ? error.msg : "\(error.msg): \(error.details)")
-    }
+    static func from(_ error: SystemError) -> InstallError { .io(error.description) }
 }
 
 /// CNI versions as written in configs ("0.3.1"), checked against what we speak.

@@ -4,18 +4,18 @@ import Glibc
 
 /// Where the installer reports what it did: one line per event, in Multus's
 /// `<RFC3339> [<level>] <message>` shape, so the pod log reads like Multus's.
-public struct InstallLog: Sendable {
-    public enum Level: String, Sendable { case info = "verbose", error = "error" }
+package struct InstallLog: Sendable {
+    package enum Level: String, Sendable { case info = "verbose", error = "error" }
 
-    public var sink: @Sendable (Level, String) -> Void
+    package var sink: @Sendable (Level, String) -> Void
 
-    public init(sink: @escaping @Sendable (Level, String) -> Void) { self.sink = sink }
+    package init(sink: @escaping @Sendable (Level, String) -> Void) { self.sink = sink }
 
-    public func info(_ message: String) { sink(.info, message) }
-    public func error(_ message: String) { sink(.error, message) }
+    package func info(_ message: String) { sink(.info, message) }
+    package func error(_ message: String) { sink(.error, message) }
 
     /// Information to stdout, errors to stderr, each line flushed at once.
-    public static let standard = InstallLog { level, message in
+    package static let standard = InstallLog { level, message in
         let line = "\(timestamp()) [\(level.rawValue)] \(message)\n"
         let fd: Int32 = level == .error ? 2 : 1
         var bytes = Array(line.utf8)
@@ -28,7 +28,7 @@ public struct InstallLog: Sendable {
         }
     }
 
-    public static let silent = InstallLog { _, _ in }
+    package static let silent = InstallLog { _, _ in }
 
     static func timestamp() -> String {
         var now = time(nil)

@@ -1,5 +1,5 @@
 import CNISpec
-import Delegation
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,18 +10,18 @@ import Glibc
 /// Order matters to pods being created meanwhile: the binary, then the
 /// kubeconfig, and only then the config that makes the runtime call multus-swift.
 /// Used from one thread; `StopFlag` is the only thing shared.
-public final class Installer {
-    public let options: InstallOptions
-    public let log: InstallLog
+package final class Installer {
+    package let options: InstallOptions
+    package let log: InstallLog
     /// Everything written so far, for `cleanup()`.
-    public private(set) var written = WrittenFiles()
+    package private(set) var written = WrittenFiles()
 
     private var kubeconfig: KubeconfigWriter?
     private var configWritten = false
     private var configProblem: String?
     private var kubeconfigProblem: String?
 
-    public init(options: InstallOptions, log: InstallLog = .standard) {
+    package init(options: InstallOptions, log: InstallLog = .standard) {
         self.options = options
         self.log = log
     }
@@ -29,27 +29,27 @@ public final class Installer {
     /// The steps that must work for the pod to be of any use. A failure ends
     /// the pod, so that kubelet restarts it and the error shows. A primary
     /// config that is missing or broken is not such a failure: it is retried.
-    public func start() throws(InstallError) {
+    package func start() throws(InstallError) {
         try options.validate()
-        guard FileIO.isDirectory(options.cniConfDir) else {
+        guard FileSystem.isDirectory(options.cniConfDir) else {
             throw .io("CNI config directory \(options.cniConfDir) does not exist (is the host's /etc/cni/net.d mounted?)")
         }
         if !options.skipMultusBinaryCopy {
             let source = options.multusBinFile ?? BinaryInstaller.ownExecutable
-            let target = FileIO.join(options.cniBinDir, options.binaryName)
+            let target = Paths.join(options.cniBinDir, options.binaryName)
             if try BinaryInstaller.install(source: source, directory: options.cniBinDir, name: options.binaryName) {
                 log.info("installed \(source) as \(target)")
             } else {
                 log.info("\(target) is already this binary")
             }
         }
-        if !options.isAutoConfig && !FileIO.exists(options.multusConfFile) {
+        if !options.isAutoConfig && !FileSystem.exists(options.multusConfFile) {
             throw .io("--multus-conf-file \(options.multusConfFile) does not exist")
         }
         if let server = options.apiServer {
             let writer = KubeconfigWriter(options: options, apiServer: server)
             // A given config may not need a kubeconfig; one generated here always refers to it.
-            if options.isAutoConfig || FileIO.exists(writer.serviceAccountToken) {
+            if options.isAutoConfig || FileSystem.exists(writer.serviceAccountToken) {
                 kubeconfig = writer
                 for path in try writer.sync(into: &written) { log.info("wrote \(path)") }
             }
@@ -61,7 +61,7 @@ public final class Installer {
 
     /// One round of the watch loop; true when it wrote anything.
     @discardableResult
-    public func poll() -> Bool {
+    package func poll() -> Bool {
         var changed = false
         if let kubeconfig {
             do {
@@ -85,11 +85,11 @@ public final class Installer {
 
     /// Removes what this installer wrote; never the binary.
     @discardableResult
-    public func cleanup() -> [String] { Cleanup.run(written, log: log) }
+    package func cleanup() -> [String] { Cleanup.run(written, log: log) }
 
     /// `start()`, then `poll()` every `pollInterval` until `stop`, then, when
     /// `cleanupConfigOnExit`, `cleanup()`.
-    public func run(until stop: StopFlag) throws(InstallError) {
+    package func run(until stop: StopFlag) throws(InstallError) {
         do { try start() } catch {
             log.error(error.description)
             throw error
@@ -128,23 +128,23 @@ public final class Installer {
                 }
                 primary = found
                 let generated = try MultusConfigGenerator.generate(primary: found, options: options)
-                path = FileIO.join(options.cniConfDir, generated.fileName)
+                path = Paths.join(options.cniConfDir, generated.fileName)
                 bytes = generated.bytes
-                sibling = FileIO.join(options.cniConfDir, generated.fileName == MultusConfigGenerator.confName
+                sibling = Paths.join(options.cniConfDir, generated.fileName == MultusConfigGenerator.confName
                                       ? MultusConfigGenerator.conflistName : MultusConfigGenerator.confName)
             } else {
                 let read: [UInt8]?
-                do { read = try FileIO.read(options.multusConfFile) } catch { throw InstallError.from(error) }
+                do { read = try FileSystem.read(options.multusConfFile) } catch { throw InstallError.from(error) }
                 guard let read else { throw InstallError.io("--multus-conf-file \(options.multusConfFile) does not exist") }
-                path = FileIO.join(options.cniConfDir, PrimaryConfig.baseName(options.multusConfFile))
+                path = Paths.join(options.cniConfDir, PrimaryConfig.baseName(options.multusConfFile))
                 bytes = read
             }
 
             var changed = false
             let current: [UInt8]?
-            do { current = try FileIO.read(path) } catch { throw InstallError.from(error) }
+            do { current = try FileSystem.read(path) } catch { throw InstallError.from(error) }
             if current != bytes {
-                do { try FileIO.writeAtomically(path, bytes, mode: 0o600) } catch { throw InstallError.from(error) }
+                do { try FileSystem.writeAtomically(path, bytes, mode: 0o600) } catch { throw InstallError.from(error) }
                 let source = primary.map { " around \($0.path) (cniVersion \($0.cniVersion))" } ?? " from \(options.multusConfFile)"
                 log.info("\(configWritten ? "config changed: rewrote" : "wrote") \(path)\(source)")
                 changed = true
@@ -152,8 +152,8 @@ public final class Installer {
             written.record(path, bytes)
             // 00-multus.conf sorts before 00-multus.conflist: a stale one (ours after a
             // version change, or an old Multus's) would keep winning.
-            if let sibling, FileIO.exists(sibling) {
-                do { try FileIO.remove(sibling) } catch { throw InstallError.from(error) }
+            if let sibling, FileSystem.exists(sibling) {
+                do { try FileSystem.remove(sibling) } catch { throw InstallError.from(error) }
                 written.forget(sibling)
                 log.info("removed \(sibling), superseded by \(path)")
                 changed = true
@@ -161,7 +161,7 @@ public final class Installer {
             if options.renameConfFile, let primary {
                 let renamed = primary.path + ".old"
                 guard rename(primary.path, renamed) == 0 else {
-                    throw InstallError.io("cannot rename \(primary.path) to \(renamed): \(FileIO.errnoText())")
+                    throw InstallError.io("cannot rename \(primary.path) to \(renamed): \(Errno.text())")
                 }
                 written.recordRename(from: primary.path, to: renamed)
                 log.info("moved the primary config \(primary.path) to \(renamed) (--rename-conf-file)")

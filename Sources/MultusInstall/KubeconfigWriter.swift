@@ -1,5 +1,5 @@
 import CNISpec
-import Delegation
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,19 +13,19 @@ import Glibc
 /// with client-go's `users[].user.tokenFile`: the watch loop rewrites the copy
 /// whenever kubelet rotates the token, and the kubeconfig itself only changes
 /// when the CA or the server does.
-public struct KubeconfigWriter: Sendable {
-    public static let kubeconfigName = "multus.kubeconfig"
-    public static let tokenName = "token"
+package struct KubeconfigWriter: Sendable {
+    package static let kubeconfigName = "multus.kubeconfig"
+    package static let tokenName = "token"
 
     /// The host's CNI config folder as this container sees it.
-    public var cniConfDir: String
+    package var cniConfDir: String
     /// Where the host finds the kubeconfig; the token is its sibling.
-    public var kubeconfigFileHost: String
-    public var serviceAccountDir: String
-    public var apiServer: String
-    public var skipTLSVerify: Bool
+    package var kubeconfigFileHost: String
+    package var serviceAccountDir: String
+    package var apiServer: String
+    package var skipTLSVerify: Bool
 
-    public init(cniConfDir: String, kubeconfigFileHost: String, serviceAccountDir: String,
+    package init(cniConfDir: String, kubeconfigFileHost: String, serviceAccountDir: String,
                 apiServer: String, skipTLSVerify: Bool) {
         self.cniConfDir = cniConfDir
         self.kubeconfigFileHost = kubeconfigFileHost
@@ -34,24 +34,24 @@ public struct KubeconfigWriter: Sendable {
         self.skipTLSVerify = skipTLSVerify
     }
 
-    public init(options: InstallOptions, apiServer: String) {
+    package init(options: InstallOptions, apiServer: String) {
         self.init(cniConfDir: options.cniConfDir, kubeconfigFileHost: options.multusKubeconfigFileHost,
                   serviceAccountDir: options.serviceAccountDir, apiServer: apiServer,
                   skipTLSVerify: options.skipTLSVerify)
     }
 
-    public var multusDir: String { FileIO.join(cniConfDir, "multus.d") }
-    public var kubeconfigPath: String { FileIO.join(multusDir, Self.kubeconfigName) }
-    public var tokenPath: String { FileIO.join(multusDir, Self.tokenName) }
+    package var multusDir: String { Paths.join(cniConfDir, "multus.d") }
+    package var kubeconfigPath: String { Paths.join(multusDir, Self.kubeconfigName) }
+    package var tokenPath: String { Paths.join(multusDir, Self.tokenName) }
     /// The token copy as the plugin on the host opens it.
-    public var tokenPathHost: String {
-        FileIO.join(FileIO.directory(of: kubeconfigFileHost), Self.tokenName)
+    package var tokenPathHost: String {
+        Paths.join(Paths.directory(of: kubeconfigFileHost), Self.tokenName)
     }
-    public var serviceAccountToken: String { FileIO.join(serviceAccountDir, "token") }
-    public var serviceAccountCA: String { FileIO.join(serviceAccountDir, "ca.crt") }
+    package var serviceAccountToken: String { Paths.join(serviceAccountDir, "token") }
+    package var serviceAccountCA: String { Paths.join(serviceAccountDir, "ca.crt") }
 
     /// The kubeconfig text. Strings are written as JSON strings, which YAML reads as they are.
-    public static func render(server: String, caData: [UInt8]?, skipTLSVerify: Bool, tokenFile: String) -> String {
+    package static func render(server: String, caData: [UInt8]?, skipTLSVerify: Bool, tokenFile: String) -> String {
         func quoted(_ s: String) -> String { JSONValue.string(s).serialized }
         var tls = ""
         if skipTLSVerify {
@@ -85,29 +85,29 @@ public struct KubeconfigWriter: Sendable {
     /// Brings the token copy and the kubeconfig up to date; returns the paths
     /// it wrote (empty when both already held the right bytes).
     @discardableResult
-    public func sync(into written: inout WrittenFiles) throws(InstallError) -> [String] {
+    package func sync(into written: inout WrittenFiles) throws(InstallError) -> [String] {
         let readToken: [UInt8]?
-        do { readToken = try FileIO.read(serviceAccountToken) } catch { throw .serviceAccount(error.msg) }
+        do { readToken = try FileSystem.read(serviceAccountToken) } catch { throw .serviceAccount(error.description) }
         guard let token = readToken, !token.isEmpty else {
             throw .serviceAccount("no service account token at \(serviceAccountToken) (is automountServiceAccountToken off?)")
         }
         var ca: [UInt8]? = nil
         if !skipTLSVerify {
-            do { ca = try FileIO.read(serviceAccountCA) } catch { throw .serviceAccount(error.msg) }
+            do { ca = try FileSystem.read(serviceAccountCA) } catch { throw .serviceAccount(error.description) }
             guard ca != nil else {
                 throw .serviceAccount("no service account CA at \(serviceAccountCA); use --skip-tls-verify to go without")
             }
         }
         let kubeconfig = Array(Self.render(server: apiServer, caData: ca, skipTLSVerify: skipTLSVerify,
                                            tokenFile: tokenPathHost).utf8)
-        do { try FileIO.makeDirectories(multusDir, mode: 0o755) } catch { throw InstallError.from(error) }
+        do { try FileSystem.makeDirectories(multusDir, mode: 0o755) } catch { throw InstallError.from(error) }
         var wrote: [String] = []
         // The token first: a new kubeconfig must never point at a token that is not there yet.
         for (path, bytes) in [(tokenPath, token), (kubeconfigPath, kubeconfig)] {
             let current: [UInt8]?
-            do { current = try FileIO.read(path) } catch { throw InstallError.from(error) }
+            do { current = try FileSystem.read(path) } catch { throw InstallError.from(error) }
             if current != bytes {
-                do { try FileIO.writeAtomically(path, bytes, mode: 0o600) } catch { throw InstallError.from(error) }
+                do { try FileSystem.writeAtomically(path, bytes, mode: 0o600) } catch { throw InstallError.from(error) }
                 wrote.append(path)
             }
             written.record(path, bytes)

@@ -1,25 +1,25 @@
 import CNISpec
 
 /// The multus config written in front of the primary, and its file name.
-public struct GeneratedConfig: Sendable, Equatable {
+package struct GeneratedConfig: Sendable, Equatable {
     /// `00-multus.conf`, or `00-multus.conflist` from CNI 1.0.0 on.
-    public var fileName: String
-    public var json: JSONValue
+    package var fileName: String
+    package var json: JSONValue
     /// What goes on disk: the JSON, indented for people, and a newline.
-    public var bytes: [UInt8] { Array((json.pretty + "\n").utf8) }
+    package var bytes: [UInt8] { Array((json.pretty + "\n").utf8) }
 }
 
 /// Builds the multus config as Multus's thin entrypoint does, with the keys
 /// multus-swift reads: name "multus-cni-network", type "multus-swift", the
 /// primary's version, the union of its capabilities, and the primary inline as
 /// the only delegate.
-public enum MultusConfigGenerator {
-    public static let networkName = "multus-cni-network"
-    public static let pluginType = "multus-swift"
-    public static let confName = "00-multus.conf"
-    public static let conflistName = "00-multus.conflist"
+package enum MultusConfigGenerator {
+    package static let networkName = "multus-cni-network"
+    package static let pluginType = "multus-swift"
+    package static let confName = "00-multus.conf"
+    package static let conflistName = "00-multus.conflist"
 
-    public static func generate(primary: PrimaryConfig, options: InstallOptions) throws(InstallError) -> GeneratedConfig {
+    package static func generate(primary: PrimaryConfig, options: InstallOptions) throws(InstallError) -> GeneratedConfig {
         var delegate = primary.json
         var version = primary.cniVersion
         if let wanted = options.cniVersion, !wanted.isEmpty {
@@ -70,7 +70,7 @@ public enum MultusConfigGenerator {
     /// Every capability a plugin of the primary declares true, first-seen order:
     /// the runtime only passes runtimeConfig for capabilities the multus config
     /// declares, and the delegate can only receive what multus received.
-    public static func capabilities(of primary: JSONValue) -> JSONObject {
+    package static func capabilities(of primary: JSONValue) -> JSONObject {
         let plugins = primary["plugins"]?.arrayValue ?? [primary]
         var union = JSONObject()
         for plugin in plugins {

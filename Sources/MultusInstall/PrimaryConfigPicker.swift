@@ -1,41 +1,41 @@
 import CNISpec
-import Delegation
+import SystemSupport
 
 /// The node's own CNI config (Cilium, Calico, flannel, kindnet, …) that the
 /// multus config wraps as its single delegate.
-public struct PrimaryConfig: Sendable, Equatable {
-    public var path: String
+package struct PrimaryConfig: Sendable, Equatable {
+    package var path: String
     /// The file exactly as read, to notice any change.
-    public var bytes: [UInt8]
+    package var bytes: [UInt8]
     /// The file parsed losslessly: it goes inline into the multus config unchanged.
-    public var json: JSONValue
-    public var cniVersion: CNIVersion
-    public var isConflist: Bool
+    package var json: JSONValue
+    package var cniVersion: CNIVersion
+    package var isConflist: Bool
 
-    public var fileName: String { String(path[path.index(after: path.lastIndex(of: "/") ?? path.startIndex)...]) }
+    package var fileName: String { String(path[path.index(after: path.lastIndex(of: "/") ?? path.startIndex)...]) }
 }
 
 /// Picks the primary as a runtime would, minus our own config: the first
 /// `.conf`/`.conflist` in the folder by name, skipping `00-multus.conf*` and any
 /// config whose plugin type is multus or multus-swift (a Multus left behind
 /// under another name would otherwise become its own delegate).
-public enum PrimaryConfigPicker {
-    public static let extensions = [".conf", ".conflist"]
-    public static let ownFilePrefix = "00-multus.conf"
-    public static let multusTypes: Set<String> = ["multus", "multus-swift"]
+package enum PrimaryConfigPicker {
+    package static let extensions = [".conf", ".conflist"]
+    package static let ownFilePrefix = "00-multus.conf"
+    package static let multusTypes: Set<String> = ["multus", "multus-swift"]
 
     /// nil when there is no candidate (yet). A candidate that is not valid JSON
     /// or names no cniVersion is an error rather than skipped: it may be the
     /// real primary being written, and the next file is not what the runtime would use.
-    public static func pick(directory: String, fileName: String? = nil) throws(InstallError) -> PrimaryConfig? {
-        let names = fileName.map { [$0] } ?? FileIO.list(directory).filter { name in
+    package static func pick(directory: String, fileName: String? = nil) throws(InstallError) -> PrimaryConfig? {
+        let names = fileName.map { [$0] } ?? FileSystem.list(directory).filter { name in
             extensions.contains { name.hasSuffix($0) } && !name.hasPrefix(ownFilePrefix)
         }
         for name in names {
-            let path = FileIO.join(directory, name)
+            let path = Paths.join(directory, name)
             let bytes: [UInt8]?
-            do { bytes = try FileIO.read(path) } catch { throw InstallError.from(error) }
-            guard let bytes, !FileIO.isDirectory(path) else { continue }
+            do { bytes = try FileSystem.read(path) } catch { throw InstallError.from(error) }
+            guard let bytes, !FileSystem.isDirectory(path) else { continue }
             let config = try parse(path: path, bytes: bytes)
             if isMultus(config.json) { continue }
             return config
@@ -44,7 +44,7 @@ public enum PrimaryConfigPicker {
     }
 
     /// Reads one candidate; the error says which file and what to fix.
-    public static func parse(path: String, bytes: [UInt8]) throws(InstallError) -> PrimaryConfig {
+    package static func parse(path: String, bytes: [UInt8]) throws(InstallError) -> PrimaryConfig {
         let json: JSONValue
         do { json = try JSONValue(parsing: bytes) } catch {
             throw .primaryConfig("primary CNI config \(path) is not valid JSON: \(error)")

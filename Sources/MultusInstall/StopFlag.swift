@@ -5,18 +5,18 @@ import Glibc
 
 /// Tells the watch loop to finish. Setting it is a single atomic store, so a
 /// signal handler may call `stop()`.
-public final class StopFlag: Sendable {
+package final class StopFlag: Sendable {
     private let stopped = Atomic<Bool>(false)
 
-    public init() {}
+    package init() {}
 
-    public func stop() { stopped.store(true, ordering: .sequentiallyConsistent) }
+    package func stop() { stopped.store(true, ordering: .sequentiallyConsistent) }
 
-    public var isStopped: Bool { stopped.load(ordering: .sequentiallyConsistent) }
+    package var isStopped: Bool { stopped.load(ordering: .sequentiallyConsistent) }
 
     /// Sleeps for `duration`, waking early once stopped; true when stopped.
     @discardableResult
-    public func sleep(_ duration: Duration) -> Bool {
+    package func sleep(_ duration: Duration) -> Bool {
         let slice = Duration.milliseconds(50)
         var left = duration
         while left > .zero && !isStopped {

@@ -2,16 +2,16 @@ import CNetlink
 import Glibc
 
 /// A network interface as the kernel reports it.
-public struct Link: Sendable, Equatable {
-    public var name: String
-    public var index: Int
+package struct Link: Sendable, Equatable {
+    package var name: String
+    package var index: Int
     /// Lowercase colon hex ("0a:58:0a:f4:00:05"); nil without an L2 address.
-    public var mac: String?
-    public var mtu: Int
+    package var mac: String?
+    package var mtu: Int
     /// Administratively up (IFF_UP), not necessarily with carrier.
-    public var isUp: Bool
+    package var isUp: Bool
 
-    public init(name: String, index: Int, mac: String?, mtu: Int, isUp: Bool) {
+    package init(name: String, index: Int, mac: String?, mtu: Int, isUp: Bool) {
         self.name = name
         self.index = index
         self.mac = mac
@@ -31,7 +31,7 @@ public struct Link: Sendable, Equatable {
 
 extension NetlinkSocket {
     /// The link called `name` in this socket's namespace, or nil if none.
-    public func link(named name: String) throws(NetlinkError) -> Link? {
+    package func link(named name: String) throws(NetlinkError) -> Link? {
         // The kernel rejects names that cannot exist (IFNAMSIZ is 16 with
         // the NUL); for us they are simply absent.
         guard !name.isEmpty, name.utf8.count < 16 else { return nil }
@@ -45,7 +45,7 @@ extension NetlinkSocket {
     }
 
     /// All links in this socket's namespace, ordered by index.
-    public func links() throws(NetlinkError) -> [Link] {
+    package func links() throws(NetlinkError) -> [Link] {
         var cache: OpaquePointer?
         try check("list links", rtnl_link_alloc_cache(handle, AF_UNSPEC, &cache))
         defer { nl_cache_free(cache) }

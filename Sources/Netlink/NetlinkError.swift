@@ -4,7 +4,7 @@ import Glibc
 /// Everything that can go wrong in this module. System calls carry their
 /// `errno`, libnl calls their (negative) libnl error code, so the description
 /// can quote the library's own text.
-public enum NetlinkError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum NetlinkError: Error, Equatable, Sendable, CustomStringConvertible {
     case namespaceNotFound(path: String)
     case notANetworkNamespace(path: String)
     case namespaceOpenFailed(path: String, errno: Int32)
@@ -19,7 +19,7 @@ public enum NetlinkError: Error, Equatable, Sendable, CustomStringConvertible {
     case routeExists(destination: String)
     case routeNotFound(destination: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .namespaceNotFound(let path):
             return "network namespace \(path) does not exist"

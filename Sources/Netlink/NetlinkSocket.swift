@@ -6,10 +6,10 @@ import Glibc
 /// `NetworkNamespace.run` to work on a pod's namespace.
 ///
 /// Not Sendable: libnl sockets keep sequence numbers and are not thread-safe.
-public final class NetlinkSocket {
+package final class NetlinkSocket {
     let handle: OpaquePointer
 
-    public init() throws(NetlinkError) {
+    package init() throws(NetlinkError) {
         guard let sock = nl_socket_alloc() else { throw .socketAllocationFailed }
         let status = nl_connect(sock, NETLINK_ROUTE)
         guard status >= 0 else {

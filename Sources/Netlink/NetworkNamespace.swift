@@ -2,7 +2,7 @@ import CNetlink
 import Glibc
 
 /// Running a piece of work inside another network namespace.
-public enum NetworkNamespace {
+package enum NetworkNamespace {
     /// Where the calling thread's own namespace is found. setns(2) switches
     /// only the calling thread, so the process-wide /proc/self would be wrong
     /// whenever another thread has switched.
@@ -15,7 +15,7 @@ public enum NetworkNamespace {
     /// `body` is synchronous on purpose: an `await` could resume on another thread,
     /// leaving this one in the wrong namespace. Netlink sockets created inside
     /// stay bound to the target namespace after the switch back.
-    public static func run<T>(inNamespaceAt path: String, _ body: () throws -> T) throws -> T {
+    package static func run<T>(inNamespaceAt path: String, _ body: () throws -> T) throws -> T {
         let target = try openNamespace(at: path)
         defer { close(target) }
         let original = try openNamespace(at: currentThreadPath)
@@ -36,7 +36,7 @@ public enum NetworkNamespace {
 
     /// The inode of the calling thread's network namespace; equal inodes mean
     /// the same namespace.
-    public static func currentInode() throws(NetlinkError) -> UInt64 {
+    package static func currentInode() throws(NetlinkError) -> UInt64 {
         var info = stat()
         guard stat(currentThreadPath, &info) == 0 else {
             throw .namespaceOpenFailed(path: currentThreadPath, errno: errno)

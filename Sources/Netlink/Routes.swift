@@ -1,35 +1,35 @@
 import CNetlink
 import Glibc
 
-public enum IPFamily: Int32, Sendable {
+package enum IPFamily: Int32, Sendable {
     case v4 = 2   // AF_INET
     case v6 = 10  // AF_INET6
 }
 
 /// A unicast route with (at most) one next hop, as `ip route` shows it.
-public struct Route: Sendable, Equatable {
-    public static let mainTable: UInt32 = 254
+package struct Route: Sendable, Equatable {
+    package static let mainTable: UInt32 = 254
     /// RT_SCOPE_UNIVERSE and RT_SCOPE_LINK, the scopes routes we add need.
-    public static let universeScope: UInt8 = 0
-    public static let linkScope: UInt8 = 253
+    package static let universeScope: UInt8 = 0
+    package static let linkScope: UInt8 = 253
     /// RTPROT_BOOT, what `ip route add` uses.
-    public static let bootProtocol: UInt8 = 3
+    package static let bootProtocol: UInt8 = 3
 
     /// Always CIDR; "0.0.0.0/0" or "::/0" for a default route.
-    public var destination: String
-    public var gateway: String?
+    package var destination: String
+    package var gateway: String?
     /// Output interface; nil when the kernel chooses it from the gateway.
-    public var linkIndex: Int?
-    public var family: IPFamily
-    public var table: UInt32
-    public var scope: UInt8
-    public var `protocol`: UInt8
+    package var linkIndex: Int?
+    package var family: IPFamily
+    package var table: UInt32
+    package var scope: UInt8
+    package var `protocol`: UInt8
     /// The metric (RTA_PRIORITY).
-    public var priority: UInt32
+    package var priority: UInt32
 
     /// The family follows from `destination`. Without an explicit scope, a
     /// route via a gateway is universe-scoped and a direct one link-scoped.
-    public init(destination: String, gateway: String? = nil, linkIndex: Int? = nil,
+    package init(destination: String, gateway: String? = nil, linkIndex: Int? = nil,
                 table: UInt32 = Route.mainTable, scope: UInt8? = nil,
                 protocol: UInt8 = Route.bootProtocol, priority: UInt32 = 0) {
         self.destination = destination
@@ -42,7 +42,7 @@ public struct Route: Sendable, Equatable {
         self.priority = priority
     }
 
-    public var isDefault: Bool { destination == "0.0.0.0/0" || destination == "::/0" }
+    package var isDefault: Bool { destination == "0.0.0.0/0" || destination == "::/0" }
 
     /// Multipath routes are described by their first next hop only.
     init?(_ object: OpaquePointer) {
@@ -62,7 +62,7 @@ public struct Route: Sendable, Equatable {
 
 extension NetlinkSocket {
     /// The routes of one table (main by default), of one family or both.
-    public func routes(family: IPFamily? = nil, table: UInt32 = Route.mainTable) throws(NetlinkError) -> [Route] {
+    package func routes(family: IPFamily? = nil, table: UInt32 = Route.mainTable) throws(NetlinkError) -> [Route] {
         var found: [Route] = []
         try forEachRoute(family: family) { object in
             if let route = Route(object), route.table == table { found.append(route) }
@@ -72,7 +72,7 @@ extension NetlinkSocket {
     }
 
     /// Adds `route`; fails with `.routeExists` rather than replacing one.
-    public func addRoute(_ route: Route) throws(NetlinkError) {
+    package func addRoute(_ route: Route) throws(NetlinkError) {
         let destination = try Addresses.parse(route.destination, family: route.family)
         defer { nl_addr_put(destination) }
         let gateway = try route.gateway.map { (text) throws(NetlinkError) in
@@ -103,7 +103,7 @@ extension NetlinkSocket {
     /// Deletes the kernel route equal to `route` (as `routes()` returned it).
     /// The kernel's own object is sent back, so every attribute it matches on
     /// (metric, protocol, scope, table, next hop) is exactly what it reported.
-    public func deleteRoute(_ route: Route) throws(NetlinkError) {
+    package func deleteRoute(_ route: Route) throws(NetlinkError) {
         var status: Int32?
         try forEachRoute(family: route.family) { object in
             guard Route(object) == route else { return false }

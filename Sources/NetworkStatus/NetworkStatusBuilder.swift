@@ -2,15 +2,15 @@ import CNISpec
 
 /// Entries of `k8s.v1.cni.cncf.io/network-status` (Network Plumbing WG
 /// multi-net spec, as Multus writes them): one per sandbox interface.
-public enum NetworkStatusBuilder {
-    public static let annotation = "k8s.v1.cni.cncf.io/network-status"
+package enum NetworkStatusBuilder {
+    package static let annotation = "k8s.v1.cni.cncf.io/network-status"
 
     /// - Parameters:
     ///   - result: the delegate's result (any version; converted to 1.1.0 here).
     ///   - ifName: the attachment's interface, named when the result lists no sandbox interface.
     ///   - isDefault: true for the master (cluster network) only.
     ///   - deviceInfo: the device-info file's content, when the network has a device.
-    public static func entries(network: String, ifName: String, result: JSONValue, resultVersion: CNIVersion, isDefault: Bool,
+    package static func entries(network: String, ifName: String, result: JSONValue, resultVersion: CNIVersion, isDefault: Bool,
                                deviceInfo: JSONValue? = nil) throws(CNIError) -> [JSONValue] {
         let r = try CNIResult(json: result, defaultVersion: resultVersion)
         let gateways = r.routes.filter { isDefaultRoute($0.dst) }.compactMap(\.gw)
@@ -35,7 +35,7 @@ public enum NetworkStatusBuilder {
         }
     }
 
-    public static func isDefaultRoute(_ dst: String) -> Bool {
+    package static func isDefaultRoute(_ dst: String) -> Bool {
         dst == "0.0.0.0/0" || dst == "::/0" || dst.isEmpty
     }
 
@@ -68,7 +68,7 @@ public enum NetworkStatusBuilder {
     }
 
     /// The annotation value: the entries as one pretty JSON list, as Multus writes it.
-    public static func annotationValue(_ entries: [JSONValue]) -> String {
+    package static func annotationValue(_ entries: [JSONValue]) -> String {
         JSONValue.array(entries).pretty
     }
 }

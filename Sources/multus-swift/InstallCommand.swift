@@ -1,5 +1,6 @@
 import ArgumentParser
 import MultusInstall
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -149,7 +150,7 @@ struct InstallCommand: ParsableCommand {
         o.renameConfFile = renameConfFile?.value ?? false
         o.skipTLSVerify = skipTLSVerify?.value ?? false
         o.serviceAccountDir = serviceAccountDir
-        o.apiServer = InstallOptions.apiServer(environment: ProcessEnvironment.current)
+        o.apiServer = InstallOptions.apiServer(environment: ProcessEnvironment.current().values)
         return o
     }
 

@@ -139,21 +139,24 @@ final class CountingCluster: ClusterState {
     var claimReads: [ObjectKey] { state.withLock { $0.claimReads } }
     var sliceLists: [String] { state.withLock { $0.sliceLists } }
 
-    func pod(_ key: ObjectKey) async throws(KubeError) -> Pod? { nil }
-    func networkAttachmentDefinition(_ key: ObjectKey) async throws(KubeError) -> NetworkAttachmentDefinition? { nil }
-    func setNetworkStatus(of pod: ObjectKey, to value: String) async throws(KubeError) {}
-    func postEvent(_ event: PodEvent) async throws(KubeError) {}
-    func resourceClaim(_ key: ObjectKey) async throws(KubeError) -> ResourceClaim? {
+    func pod(_ key: ObjectKey) throws(KubeError) -> Pod? { nil }
+    func networkAttachmentDefinitions(_ keys: [ObjectKey]) -> [Result<NetworkAttachmentDefinition?, KubeError>] {
+        keys.map { _ in .success(nil) }
+    }
+    func write(_ writes: [ClusterWrite]) -> [Result<Void, KubeError>] { writes.map { _ in .success(()) } }
+    func resourceClaims(_ keys: [ObjectKey]) -> [Result<ResourceClaim?, KubeError>] {
         state.withLock { s in
-            s.claimReads.append(key)
-            return s.claims[key].map(ResourceClaim.init(json:))
+            s.claimReads += keys
+            return keys.map { .success(s.claims[$0].map(ResourceClaim.init(json:))) }
         }
     }
-    func resourceSlices(nodeName: String, driver: String) async throws(KubeError) -> [ResourceSlice] {
+    func resourceSlices(nodeName: String, drivers: [String]) -> [Result<[ResourceSlice], KubeError>] {
         state.withLock { s in
-            s.sliceLists.append("\(nodeName)/\(driver)")
-            return s.slices.map(ResourceSlice.init(json:)).filter { $0.nodeName == nodeName && $0.driver == driver }
+            s.sliceLists += drivers.map { "\(nodeName)/\($0)" }
+            return drivers.map { driver in
+                .success(s.slices.map(ResourceSlice.init(json:)).filter { $0.nodeName == nodeName && $0.driver == driver })
+            }
         }
     }
-    func shutdown() async {}
+    func shutdown() {}
 }

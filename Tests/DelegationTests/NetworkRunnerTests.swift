@@ -1,3 +1,4 @@
+import SystemSupport
 import CNISpec
 import FoundationEssentials
 import Glibc
@@ -36,7 +37,7 @@ func delegationRemoveTree(_ path: String) {
     var info = stat()
     guard lstat(path, &info) == 0 else { return }
     if (info.st_mode & S_IFMT) == S_IFDIR {
-        for name in FileIO.list(path) { delegationRemoveTree(path + "/" + name) }
+        for name in FileSystem.list(path) { delegationRemoveTree(path + "/" + name) }
         rmdir(path)
     } else {
         unlink(path)
@@ -258,7 +259,7 @@ final class RecordingExecutor: PluginExecuting {
         defer { f.dir.remove() }
         let net = try Self.chain(version: "0.3.1")
         _ = try f.runner.add(net, Self.rt)
-        #expect(FileIO.exists(f.cacheFile("chain", "c0ffee", "eth0")))
+        #expect(FileSystem.exists(f.cacheFile("chain", "c0ffee", "eth0")))
         try f.runner.del(net, Self.rt)
 
         let dels = f.executor.calls("DEL")
@@ -288,7 +289,7 @@ final class RecordingExecutor: PluginExecuting {
         let path = f.cacheFile("chain", "c0ffee", "eth0")
         #expect(delegationMode(path) == 0o600)
         #expect(delegationMode(f.cacheDir + "/results") == 0o700)
-        let bytes = try #require(try FileIO.read(path))
+        let bytes = try #require(try FileSystem.read(path))
         let json = try JSONValue(parsing: bytes)
         #expect(json["kind"] == "cniCacheV1")
         #expect(json["containerId"] == "c0ffee")
@@ -304,7 +305,7 @@ final class RecordingExecutor: PluginExecuting {
         #expect(Array(decoded) == net.source.serializedBytes)
         #expect(String(decoding: decoded, as: UTF8.self).contains(#""zeta":1.50"#))
         // No temporary files are left next to it.
-        #expect(FileIO.list(f.cacheDir + "/results") == ["chain-c0ffee-eth0"])
+        #expect(FileSystem.list(f.cacheDir + "/results") == ["chain-c0ffee-eth0"])
     }
 
     @Test func delRemovesTheResultsCacheEntry() throws {
@@ -312,9 +313,9 @@ final class RecordingExecutor: PluginExecuting {
         defer { f.dir.remove() }
         let net = try Self.chain()
         _ = try f.runner.add(net, Self.rt)
-        #expect(FileIO.exists(f.cacheFile("chain", "c0ffee", "eth0")))
+        #expect(FileSystem.exists(f.cacheFile("chain", "c0ffee", "eth0")))
         try f.runner.del(net, Self.rt)
-        #expect(!FileIO.exists(f.cacheFile("chain", "c0ffee", "eth0")))
+        #expect(!FileSystem.exists(f.cacheFile("chain", "c0ffee", "eth0")))
         #expect(f.runner.cache.entries(containerID: "c0ffee").isEmpty)
     }
 
@@ -324,14 +325,14 @@ final class RecordingExecutor: PluginExecuting {
         let net = try Self.chain()
         _ = try f.runner.add(net, Self.rt)
         #expect(error { () throws(CNIError) in try f.runner.del(net, Self.rt) }?.code == 11)
-        #expect(FileIO.exists(f.cacheFile("chain", "c0ffee", "eth0")))
+        #expect(FileSystem.exists(f.cacheFile("chain", "c0ffee", "eth0")))
     }
 
     @Test func failedAddWritesNoResultsCacheEntry() throws {
         let f = Fixture(failures: ["tuning/ADD": RecordingExecutor.errorOutput(code: 7, msg: "bad")])
         defer { f.dir.remove() }
         #expect(error { () throws(CNIError) in _ = try f.runner.add(try! Self.chain(), Self.rt) } != nil)
-        #expect(!FileIO.exists(f.cacheFile("chain", "c0ffee", "eth0")))
+        #expect(!FileSystem.exists(f.cacheFile("chain", "c0ffee", "eth0")))
     }
 
     @Test func resultsCacheEntriesAreFoundPerContainer() throws {

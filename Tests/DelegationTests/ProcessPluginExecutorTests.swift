@@ -1,3 +1,4 @@
+import SystemSupport
 import CNISpec
 import Glibc
 import Testing
@@ -116,7 +117,7 @@ import Testing
         // The deadline, plus scheduling slack on a busy machine: nowhere near the 30 s sleep.
         #expect(elapsed < .seconds(6))
         // The plugin is gone (killed and reaped), not left running.
-        let pidText = try #require(try FileIO.read(pidFile))
+        let pidText = try #require(try FileSystem.read(pidFile))
         let pid = try #require(pid_t(text(pidText).trimmingSpace))
         #expect(kill(pid, 0) == -1 && errno == ESRCH)
     }

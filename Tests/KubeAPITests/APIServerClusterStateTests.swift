@@ -16,12 +16,12 @@ import Testing
         try await withDouble { double, dir in
             double.seed(Manifests.pod("web-1", uid: "uid-123", annotations: [("k8s.v1.cni.cncf.io/networks", "net-a")]))
             try await withClusterState(double, dir: dir) { cluster in
-                let pod = try await cluster.pod(Self.key)
+                let pod = try cluster.pod(Self.key)
                 #expect(pod?.metadata.uid == "uid-123")
                 #expect(pod?.annotations["k8s.v1.cni.cncf.io/networks"] == "net-a")
                 #expect(pod?.nodeName == "node-1")
-                #expect(try await cluster.pod(ObjectKey(namespace: "default", name: "gone")) == nil)
-                #expect(try await cluster.networkAttachmentDefinition(ObjectKey(namespace: "default", name: "nope")) == nil)
+                #expect(try cluster.pod(ObjectKey(namespace: "default", name: "gone")) == nil)
+                #expect(try cluster.networkAttachmentDefinition(ObjectKey(namespace: "default", name: "nope")) == nil)
             }
         }
     }
@@ -32,7 +32,7 @@ import Testing
             double.injectFault(.status(503), path: Self.podPath)
             double.injectFault(.tooManyRequests(retryAfterSeconds: 0), path: Self.podPath)
             try await withClusterState(double, dir: dir) { cluster in
-                let pod = try await cluster.pod(Self.key)
+                let pod = try cluster.pod(Self.key)
                 #expect(pod?.metadata.name == "web-1")
             }
             #expect(double.requestCount(pathPrefix: Self.podPath) == 3)
@@ -44,7 +44,7 @@ import Testing
             let path = double.seed(Manifests.pod("web-1", annotations: [("keep", "me")]))
             let before = double.object(at: path)?["metadata"]?["resourceVersion"]?.stringValue
             try await withClusterState(double, dir: dir) { cluster in
-                try await cluster.setNetworkStatus(of: Self.key, to: Self.networkStatus)
+                try cluster.write([.networkStatus(pod: Self.key, value: Self.networkStatus)])[0].get()
             }
             let pod = try #require(double.object(at: path))
             #expect(pod["metadata"]?["annotations"]?[Self.annotation]?.stringValue == Self.networkStatus)
@@ -65,7 +65,7 @@ import Testing
             // Someone else updates the pod right after our first GET: the first PUT conflicts.
             double.injectFault(.concurrentUpdate, method: "GET", path: Self.podPath)
             try await withClusterState(double, dir: dir) { cluster in
-                try await cluster.setNetworkStatus(of: Self.key, to: Self.networkStatus)
+                try cluster.write([.networkStatus(pod: Self.key, value: Self.networkStatus)])[0].get()
             }
             let pod = try #require(double.object(at: path))
             #expect(pod["metadata"]?["annotations"]?[Self.annotation]?.stringValue == Self.networkStatus)
@@ -83,7 +83,7 @@ import Testing
             let path = double.seed(Manifests.pod("web-1"))
             double.injectFault(.status(403), method: "PATCH", path: Self.statusPath)
             try await withClusterState(double, dir: dir) { cluster in
-                try await cluster.setNetworkStatus(of: Self.key, to: Self.networkStatus)
+                try cluster.write([.networkStatus(pod: Self.key, value: Self.networkStatus)])[0].get()
             }
             #expect(double.object(at: path)?["metadata"]?["annotations"]?[Self.annotation]?.stringValue == Self.networkStatus)
             #expect(double.requestCount(method: "PUT", pathPrefix: Self.statusPath) == 1)
@@ -97,7 +97,7 @@ import Testing
             double.injectFault(.concurrentUpdate, method: "GET", path: Self.podPath, count: 100)
             try await withClusterState(double, dir: dir) { cluster in
                 do {
-                    try await cluster.setNetworkStatus(of: Self.key, to: Self.networkStatus)
+                    try cluster.write([.networkStatus(pod: Self.key, value: Self.networkStatus)])[0].get()
                     Issue.record("expected a conflict")
                 } catch let error as KubeError {
                     #expect(error.isConflict)
@@ -111,7 +111,7 @@ import Testing
         try await withDouble { double, dir in
             try await withClusterState(double, dir: dir) { cluster in
                 do {
-                    try await cluster.setNetworkStatus(of: Self.key, to: Self.networkStatus)
+                    try cluster.write([.networkStatus(pod: Self.key, value: Self.networkStatus)])[0].get()
                     Issue.record("expected 404")
                 } catch let error as KubeError {
                     #expect(error.isNotFound)
@@ -119,7 +119,7 @@ import Testing
                 // And through the fallback path.
                 double.injectFault(.status(405), method: "PATCH", path: Self.statusPath)
                 do {
-                    try await cluster.setNetworkStatus(of: Self.key, to: Self.networkStatus)
+                    try cluster.write([.networkStatus(pod: Self.key, value: Self.networkStatus)])[0].get()
                     Issue.record("expected 404")
                 } catch let error as KubeError {
                     #expect(error == .status(code: 404, reason: "NotFound", message: "pods \"web-1\" not found"))
@@ -131,9 +131,9 @@ import Testing
     @Test func postEventWritesACoreV1Event() async throws {
         try await withDouble { double, dir in
             try await withClusterState(double, dir: dir) { cluster in
-                try await cluster.postEvent(PodEvent(
+                try cluster.write([.event(PodEvent(
                     pod: Self.key, podUID: "uid-123", reason: "AddedInterface",
-                    message: "Add net1 [10.1.1.5/24] from default/net-a"))
+                    message: "Add net1 [10.1.1.5/24] from default/net-a"))])[0].get()
             }
             let events = double.objects(in: "/api/v1/namespaces/default/events")
             #expect(events.count == 1)
@@ -160,12 +160,12 @@ import Testing
             double.seed(Manifests.resourceSlice("s1", node: "node-1", driver: "sriov.example.com"))
             double.seed(Manifests.resourceSlice("s2", node: "node-2", driver: "sriov.example.com"))
             try await withClusterState(double, dir: dir) { cluster in
-                let claim = try await cluster.resourceClaim(ObjectKey(namespace: "default", name: "claim-1"))
+                let claim = try cluster.resourceClaims([ObjectKey(namespace: "default", name: "claim-1")])[0].get()
                 #expect(claim?.allocatedDevices == [
                     .init(request: "nic", driver: "sriov.example.com", pool: "node-1", device: "vf-0"),
                 ])
-                #expect(try await cluster.resourceClaim(ObjectKey(namespace: "default", name: "absent")) == nil)
-                let slices = try await cluster.resourceSlices(nodeName: "node-1", driver: "sriov.example.com")
+                #expect(try cluster.resourceClaims([ObjectKey(namespace: "default", name: "absent")])[0].get() == nil)
+                let slices = try cluster.resourceSlices(nodeName: "node-1", drivers: ["sriov.example.com"])[0].get()
                 #expect(slices.count == 1)
                 #expect(slices.first?.stringAttributes(ofDevice: "vf-0")?["k8s.cni.cncf.io/deviceID"] == "0000:3b:02.0")
             }
@@ -182,12 +182,12 @@ import Testing
             double.seed(Manifests.resourceSlice("s1", node: "node-1", driver: "sriov.example.com",
                                                 apiVersion: "resource.k8s.io/v1beta1"))
             try await withClusterState(double, dir: dir) { cluster in
-                let claim = try await cluster.resourceClaim(ObjectKey(namespace: "default", name: "claim-1"))
+                let claim = try cluster.resourceClaims([ObjectKey(namespace: "default", name: "claim-1")])[0].get()
                 #expect(claim?.allocatedDevices?.first?.device == "vf-0")
                 // The version found is remembered: one request each from now on.
                 let before = double.requests.count
-                #expect(try await cluster.resourceSlices(nodeName: "node-1", driver: "sriov.example.com").count == 1)
-                #expect(try await cluster.resourceClaim(ObjectKey(namespace: "default", name: "absent")) == nil)
+                #expect(try cluster.resourceSlices(nodeName: "node-1", drivers: ["sriov.example.com"])[0].get().count == 1)
+                #expect(try cluster.resourceClaims([ObjectKey(namespace: "default", name: "absent")])[0].get() == nil)
                 #expect(double.requests.count == before + 2)
             }
             #expect(double.requests.prefix(3).map(\.path) == [
@@ -202,8 +202,8 @@ import Testing
         try await withDouble { double, dir in
             for version in APIServerClusterState.resourceAPIVersions { double.setUnavailable("resource.k8s.io/\(version)") }
             try await withClusterState(double, dir: dir) { cluster in
-                let claim = try await cluster.resourceClaim(ObjectKey(namespace: "default", name: "claim-1"))
-                let slices = try await cluster.resourceSlices(nodeName: "node-1", driver: "sriov.example.com")
+                let claim = try cluster.resourceClaims([ObjectKey(namespace: "default", name: "claim-1")])[0].get()
+                let slices = try cluster.resourceSlices(nodeName: "node-1", drivers: ["sriov.example.com"])[0].get()
                 #expect(claim == nil)
                 #expect(slices.isEmpty)
             }
@@ -217,15 +217,11 @@ import Testing
                 double.seed(Manifests.nad(name, config: #"{"cniVersion":"1.0.0","type":"bridge"}"#))
             }
             try await withClusterState(double, dir: dir) { cluster in
-                _ = try await cluster.pod(Self.key)
-                try await withThrowingTaskGroup(of: NetworkAttachmentDefinition?.self) { group in
-                    for name in ["net-a", "net-b", "net-c"] {
-                        group.addTask { try await cluster.networkAttachmentDefinition(ObjectKey(namespace: "default", name: name)) }
-                    }
-                    for try await nad in group { #expect(nad != nil) }
-                }
-                try await cluster.setNetworkStatus(of: Self.key, to: Self.networkStatus)
-                try await cluster.postEvent(PodEvent(pod: Self.key, podUID: "u", reason: "AddedInterface", message: "m"))
+                _ = try cluster.pod(Self.key)
+                let nads = cluster.networkAttachmentDefinitions(["net-a", "net-b", "net-c"].map { ObjectKey(namespace: "default", name: $0) })
+                for nad in nads { #expect(try nad.get() != nil) }
+                try cluster.write([.networkStatus(pod: Self.key, value: Self.networkStatus)])[0].get()
+                try cluster.write([.event(PodEvent(pod: Self.key, podUID: "u", reason: "AddedInterface", message: "m"))])[0].get()
             }
             #expect(double.requests.count == 6)
             #expect(double.connectionCount == 1)
@@ -238,8 +234,8 @@ import Testing
             try write("test-token", to: dir + "/token")
             try double.writeKubeconfig(to: dir + "/multus.kubeconfig", credential: .tokenFile("token"), caInline: false)
             let cluster = try APIServerClusterState.connect(kubeconfigPath: dir + "/multus.kubeconfig")
-            let pod = try await cluster.pod(Self.key)
-            await cluster.shutdown()
+            let pod = try cluster.pod(Self.key)
+            cluster.shutdown()
             #expect(pod?.metadata.name == "web-1")
         }
     }

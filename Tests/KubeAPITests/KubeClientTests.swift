@@ -163,10 +163,9 @@ import Testing
                 double.seed(Manifests.nad(name, config: #"{"cniVersion":"1.0.0","type":"macvlan"}"#))
             }
             try await withClusterState(double, dir: dir) { cluster in
-                async let a = cluster.networkAttachmentDefinition(ObjectKey(namespace: "default", name: "net-a"))
-                async let b = cluster.networkAttachmentDefinition(ObjectKey(namespace: "default", name: "net-b"))
-                async let c = cluster.networkAttachmentDefinition(ObjectKey(namespace: "default", name: "net-c"))
-                let nads = try await [a, b, c]
+                let nads = try cluster.networkAttachmentDefinitions(["net-a", "net-b", "net-c"].map {
+                    ObjectKey(namespace: "default", name: $0)
+                }).map { try $0.get() }
                 #expect(nads.map { $0?.metadata.name } == ["net-a", "net-b", "net-c"])
                 #expect(nads.allSatisfy { $0?.config.contains("macvlan") == true })
             }
@@ -183,10 +182,9 @@ import Testing
                 double.seed(Manifests.nad(name, config: #"{"cniVersion":"1.0.0","type":"macvlan"}"#))
             }
             try await withClusterState(double, dir: dir) { cluster in
-                async let a = cluster.networkAttachmentDefinition(ObjectKey(namespace: "default", name: "net-a"))
-                async let b = cluster.networkAttachmentDefinition(ObjectKey(namespace: "default", name: "net-b"))
-                async let c = cluster.networkAttachmentDefinition(ObjectKey(namespace: "default", name: "net-c"))
-                let nads = try await [a, b, c]
+                let nads = try cluster.networkAttachmentDefinitions(["net-a", "net-b", "net-c"].map {
+                    ObjectKey(namespace: "default", name: $0)
+                }).map { try $0.get() }
                 #expect(nads.allSatisfy { $0 != nil })
             }
             #expect(double.connectionCount == 1)

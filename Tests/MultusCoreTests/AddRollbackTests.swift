@@ -1,3 +1,4 @@
+import SystemSupport
 import CNISpec
 import Delegation
 import Glibc
@@ -130,7 +131,7 @@ func rollbackFailure(_ body: () async throws(CNIError) -> Void) async -> CNIErro
         let f = try RollbackFixture(failures: Self.failAtB)
         defer { f.dir.remove() }
         _ = await rollbackFailure { () async throws(CNIError) in _ = try await f.multus(.add).add() }
-        #expect(!FileIO.exists(f.scratchCache))
+        #expect(!FileSystem.exists(f.scratchCache))
         #expect(f.resultsEntries.isEmpty)
     }
 
@@ -152,7 +153,7 @@ func rollbackFailure(_ body: () async throws(CNIError) -> Void) async -> CNIErro
         let failure = try #require(await rollbackFailure { () async throws(CNIError) in _ = try await f.multus(.add).add() })
         #expect(failure.code == 42)
         #expect(f.executor.trace == ["ADD plug-a@eth0", "ADD plug-b@net1", "DEL plug-b@net1", "DEL plug-a@eth0"])
-        #expect(!FileIO.exists(f.scratchCache))
+        #expect(!FileSystem.exists(f.scratchCache))
     }
 
     @Test func scratchCacheHoldsTheWholePlanBeforeTheFirstDelegateRuns() async throws {
@@ -203,7 +204,7 @@ func rollbackFailure(_ body: () async throws(CNIError) -> Void) async -> CNIErro
 @Suite struct DelFromCachesTests {
     private func added(_ f: RollbackFixture) async throws {
         _ = try await f.multus(.add).add()
-        #expect(FileIO.exists(f.scratchCache))
+        #expect(FileSystem.exists(f.scratchCache))
     }
 
     private func delTrace(_ f: RollbackFixture) -> [String] { f.executor.trace.filter { $0.hasPrefix("DEL") } }
@@ -214,7 +215,7 @@ func rollbackFailure(_ body: () async throws(CNIError) -> Void) async -> CNIErro
         try await added(f)
         try await f.multus(.del).del()
         #expect(delTrace(f) == ["DEL plug-c@net2", "DEL plug-b@net1", "DEL plug-a@eth0"])
-        #expect(!FileIO.exists(f.scratchCache))
+        #expect(!FileSystem.exists(f.scratchCache))
         #expect(f.resultsEntries.isEmpty)
     }
 
@@ -228,7 +229,7 @@ func rollbackFailure(_ body: () async throws(CNIError) -> Void) async -> CNIErro
         #expect(failure?.msg.contains("net-b") == true)
         // The others are still deleted.
         #expect(delTrace(f) == ["DEL plug-c@net2", "DEL plug-b@net1", "DEL plug-a@eth0"])
-        #expect(FileIO.exists(f.scratchCache))
+        #expect(FileSystem.exists(f.scratchCache))
     }
 
     @Test func failedDelegateDelRemovesTheScratchCacheWithoutRetryDeleteOnError() async throws {
@@ -239,7 +240,7 @@ func rollbackFailure(_ body: () async throws(CNIError) -> Void) async -> CNIErro
         let failure = await rollbackFailure { () async throws(CNIError) in try await f.multus(.del).del() }
         #expect(failure?.code == 11)
         #expect(delTrace(f) == ["DEL plug-c@net2", "DEL plug-b@net1", "DEL plug-a@eth0"])
-        #expect(!FileIO.exists(f.scratchCache))
+        #expect(!FileSystem.exists(f.scratchCache))
         // The failed delegate keeps its results-cache entry, so a retried DEL still finds it.
         #expect(f.resultsEntries.map(\.networkName) == ["net-b"])
     }
@@ -275,7 +276,7 @@ func rollbackFailure(_ body: () async throws(CNIError) -> Void) async -> CNIErro
         try await f.multus(.del).del()
         #expect(f.executor.calls("DEL").count == 3)
         #expect(f.executor.calls("DEL").last?.type == "plug-a")
-        #expect(!FileIO.exists(f.scratchCache))
+        #expect(!FileSystem.exists(f.scratchCache))
         #expect(f.resultsEntries.isEmpty)
     }
 

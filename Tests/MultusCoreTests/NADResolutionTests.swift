@@ -14,16 +14,15 @@ final class InMemoryCluster: ClusterState, @unchecked Sendable {
         nads[ObjectKey(namespace: namespace, name: name)] = NetworkAttachmentDefinition(json: ["metadata": meta, "spec": ["config": .string(config)]])
     }
 
-    func pod(_ key: ObjectKey) async throws(KubeError) -> Pod? { nil }
-    func networkAttachmentDefinition(_ key: ObjectKey) async throws(KubeError) -> NetworkAttachmentDefinition? {
-        nadReads += 1
-        return nads[key]
+    func pod(_ key: ObjectKey) throws(KubeError) -> Pod? { nil }
+    func networkAttachmentDefinitions(_ keys: [ObjectKey]) -> [Result<NetworkAttachmentDefinition?, KubeError>] {
+        nadReads += keys.count
+        return keys.map { .success(nads[$0]) }
     }
-    func setNetworkStatus(of pod: ObjectKey, to value: String) async throws(KubeError) {}
-    func postEvent(_ event: PodEvent) async throws(KubeError) {}
-    func resourceClaim(_ key: ObjectKey) async throws(KubeError) -> ResourceClaim? { nil }
-    func resourceSlices(nodeName: String, driver: String) async throws(KubeError) -> [ResourceSlice] { [] }
-    func shutdown() async {}
+    func resourceClaims(_ keys: [ObjectKey]) -> [Result<ResourceClaim?, KubeError>] { keys.map { _ in .success(nil) } }
+    func resourceSlices(nodeName: String, drivers: [String]) -> [Result<[ResourceSlice], KubeError>] { drivers.map { _ in .success([]) } }
+    func write(_ writes: [ClusterWrite]) -> [Result<Void, KubeError>] { writes.map { _ in .success(()) } }
+    func shutdown() {}
 }
 
 struct NADResolutionTests {

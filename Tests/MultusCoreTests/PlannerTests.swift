@@ -1,3 +1,4 @@
+import SystemSupport
 import CNISpec
 import Delegation
 import Glibc
@@ -23,7 +24,7 @@ struct PlanningTempDir {
     @discardableResult
     func write(_ name: String, _ text: String, mode: mode_t = 0o644) throws -> String {
         let path = file(name)
-        try FileIO.writeAtomically(path, Array(text.utf8), mode: mode)
+        try FileSystem.writeAtomically(path, Array(text.utf8), mode: mode)
         chmod(path, mode)
         return path
     }
@@ -35,7 +36,7 @@ func planningRemoveTree(_ path: String) {
     var info = stat()
     guard lstat(path, &info) == 0 else { return }
     if (info.st_mode & S_IFMT) == S_IFDIR {
-        for name in FileIO.list(path) { planningRemoveTree(path + "/" + name) }
+        for name in FileSystem.list(path) { planningRemoveTree(path + "/" + name) }
         rmdir(path)
     } else {
         unlink(path)

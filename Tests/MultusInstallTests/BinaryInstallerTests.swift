@@ -1,3 +1,4 @@
+import SystemSupport
 import Delegation
 import Foundation
 import Synchronization
@@ -11,16 +12,16 @@ struct BinaryInstallerTests {
         let host = try FakeHost()
         defer { host.remove() }
         let source = host.root + "/multus-swift"
-        try FileIO.writeAtomically(source, Array(repeating: 0x7F, count: 100_000), mode: 0o600)
+        try FileSystem.writeAtomically(source, Array(repeating: 0x7F, count: 100_000), mode: 0o600)
 
         #expect(try BinaryInstaller.install(source: source, directory: host.bin, name: "multus-swift"))
         let target = host.bin + "/multus-swift"
         var st = stat()
         #expect(stat(target, &st) == 0)
         #expect(st.st_mode & 0o777 == 0o755)
-        #expect(try FileIO.read(target) == FileIO.read(source))
+        #expect(try FileSystem.read(target) == FileSystem.read(source))
         #expect(try !BinaryInstaller.install(source: source, directory: host.bin, name: "multus-swift"))
-        #expect(FileIO.list(host.bin) == ["multus-swift"], "no temporary file left behind")
+        #expect(FileSystem.list(host.bin) == ["multus-swift"], "no temporary file left behind")
     }
 
     @Test("a missing bin folder or source is an error")
@@ -41,8 +42,8 @@ struct BinaryInstallerTests {
         defer { host.remove() }
         let small = host.root + "/small", large = host.root + "/large"
         let sizes: Set<Int> = [3 << 20, 7 << 20]
-        try FileIO.writeAtomically(small, Array(repeating: 1, count: 3 << 20), mode: 0o644)
-        try FileIO.writeAtomically(large, Array(repeating: 2, count: 7 << 20), mode: 0o644)
+        try FileSystem.writeAtomically(small, Array(repeating: 1, count: 3 << 20), mode: 0o644)
+        try FileSystem.writeAtomically(large, Array(repeating: 2, count: 7 << 20), mode: 0o644)
         let target = host.bin + "/multus-swift"
         try BinaryInstaller.install(source: small, directory: host.bin, name: "multus-swift")
 
@@ -79,6 +80,6 @@ struct BinaryInstallerTests {
         let result = seen.withLock { $0 }
         #expect(result.bad.isEmpty, "sizes seen besides \(sizes.sorted()): \(result.bad)")
         #expect(result.opens > 10)
-        #expect(FileIO.list(host.bin) == ["multus-swift"])
+        #expect(FileSystem.list(host.bin) == ["multus-swift"])
     }
 }

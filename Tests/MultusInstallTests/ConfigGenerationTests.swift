@@ -1,3 +1,4 @@
+import SystemSupport
 import CNISpec
 import Delegation
 import Testing
@@ -24,7 +25,7 @@ struct ConfigGenerationTests {
         #expect(delegates.count == 1)
         // Inline and lossless: member order and all keys as in the file.
         #expect(delegates[0].serialized == (try JSONValue(parsing: Fixtures.cilium)).serialized)
-        #expect(!FileIO.exists(host.netd + "/00-multus.conflist"))
+        #expect(!FileSystem.exists(host.netd + "/00-multus.conflist"))
         // The result is a configuration a runtime accepts.
         let list = try NetworkConfigList(json: conf)
         #expect(list.plugins.map(\.type) == ["multus-swift"])
@@ -73,7 +74,7 @@ struct ConfigGenerationTests {
 
         try Installer(options: host.options, log: .silent).start()
 
-        #expect(!FileIO.exists(host.netd + "/00-multus.conf"))
+        #expect(!FileSystem.exists(host.netd + "/00-multus.conf"))
         let list = try #require(try host.json(host.netd + "/00-multus.conflist"))
         #expect(list["cniVersion"] == "1.0.0")
         #expect(list["name"] == "multus-cni-network")
@@ -113,7 +114,7 @@ struct ConfigGenerationTests {
         // The installer reports it, writes nothing, and keeps trying.
         let recorder = LogRecorder()
         try Installer(options: host.options, log: recorder.log).start()
-        #expect(!FileIO.exists(host.netd + "/00-multus.conf"))
+        #expect(!FileSystem.exists(host.netd + "/00-multus.conf"))
         #expect(recorder.lines.contains { $0.hasPrefix("[error]") && $0.contains("no \"cniVersion\"") })
     }
 
@@ -164,7 +165,7 @@ struct ConfigGenerationTests {
 
         let conf = try #require(try host.json(host.netd + "/00-multus.conf"))
         #expect(conf["delegates"]?.arrayValue?.first?["name"] == "k8s-pod-network")
-        #expect(!FileIO.exists(elsewhere + "/00-multus.conf"))
+        #expect(!FileSystem.exists(elsewhere + "/00-multus.conf"))
     }
 
     @Test("flags become the config's logging, readiness, namespace and directory keys")
@@ -223,11 +224,11 @@ struct ConfigGenerationTests {
         defer { host.remove() }
         let installer = Installer(options: host.options, log: .silent)
         try installer.start()
-        #expect(FileIO.list(host.netd) == ["multus.d"])
+        #expect(FileSystem.list(host.netd) == ["multus.d"])
 
         try host.write(host.netd + "/05-cilium.conflist", Fixtures.cilium)
         #expect(installer.poll())
-        #expect(FileIO.exists(host.netd + "/00-multus.conf"))
+        #expect(FileSystem.exists(host.netd + "/00-multus.conf"))
         #expect(!installer.poll(), "nothing changed, nothing written")
     }
 
@@ -240,7 +241,7 @@ struct ConfigGenerationTests {
 
         try Installer(options: host.options, log: .silent).start()
 
-        #expect(!FileIO.exists(host.netd + "/00-multus.conf"))
-        #expect(FileIO.exists(host.netd + "/00-multus.conflist"))
+        #expect(!FileSystem.exists(host.netd + "/00-multus.conf"))
+        #expect(FileSystem.exists(host.netd + "/00-multus.conflist"))
     }
 }

@@ -1,3 +1,4 @@
+import SystemSupport
 import CNISpec
 import Delegation
 import Foundation
@@ -32,18 +33,18 @@ struct InstallCommandTests {
         defer { child.terminate() }
 
         let conf = host.netd + "/00-multus.conf", copied = host.bin + "/multus-swift"
-        #expect(waitUntil(seconds: 10) { FileIO.exists(conf) })
-        #expect(FileIO.exists(host.netd + "/multus.d/multus.kubeconfig"))
-        #expect(try FileIO.read(copied) == FileIO.read(builtBinary!), "it copies itself")
-        #expect(FileIO.isExecutableFile(copied))
+        #expect(waitUntil(seconds: 10) { FileSystem.exists(conf) })
+        #expect(FileSystem.exists(host.netd + "/multus.d/multus.kubeconfig"))
+        #expect(try FileSystem.read(copied) == FileSystem.read(builtBinary!), "it copies itself")
+        #expect(FileSystem.isExecutableFile(copied))
 
         child.kill(SIGTERM)
         let status = child.wait(seconds: 10)
         #expect(status == 0, "exit status; log:\n\(host.read(child.log) ?? "")")
-        #expect(!FileIO.exists(conf))
-        #expect(!FileIO.exists(host.netd + "/multus.d"))
-        #expect(FileIO.isExecutableFile(copied))
-        #expect(FileIO.exists(host.netd + "/05-cilium.conflist"))
+        #expect(!FileSystem.exists(conf))
+        #expect(!FileSystem.exists(host.netd + "/multus.d"))
+        #expect(FileSystem.isExecutableFile(copied))
+        #expect(FileSystem.exists(host.netd + "/05-cilium.conflist"))
     }
 
     @Test("Multus's pflag spellings: --flag, --flag=true, --flag=false")
@@ -56,7 +57,7 @@ struct InstallCommandTests {
                                         "--multus-log-level=debug", "--global-namespaces=default,infra"])
         defer { process.terminate() }
         let conf = host.netd + "/00-multus.conf"
-        #expect(waitUntil(seconds: 10) { FileIO.exists(conf) })
+        #expect(waitUntil(seconds: 10) { FileSystem.exists(conf) })
         process.kill(SIGTERM)
         #expect(process.wait(seconds: 10) == 0, "exit status; log:\n\(host.read(process.log) ?? "")")
 
@@ -65,7 +66,7 @@ struct InstallCommandTests {
         #expect(json["logToStderr"] == false)
         #expect(json["logLevel"] == "debug")
         #expect(json["globalNamespaces"] == "default,infra")
-        #expect(!FileIO.exists(host.bin + "/multus-swift"), "--skip-multus-binary-copy")
+        #expect(!FileSystem.exists(host.bin + "/multus-swift"), "--skip-multus-binary-copy")
     }
 
     @Test("a bad flag value fails before anything is written")
@@ -76,8 +77,8 @@ struct InstallCommandTests {
         defer { process.terminate() }
         let status = process.wait(seconds: 10)
         #expect(status != nil && status != 0)
-        #expect(FileIO.list(host.netd).isEmpty)
-        #expect(FileIO.list(host.bin).isEmpty)
+        #expect(FileSystem.list(host.netd).isEmpty)
+        #expect(FileSystem.list(host.bin).isEmpty)
     }
 
     @Test("--help documents each flag")

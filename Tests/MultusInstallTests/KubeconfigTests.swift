@@ -1,3 +1,4 @@
+import SystemSupport
 import CNISpec
 import Delegation
 import Foundation
@@ -90,7 +91,7 @@ struct KubeconfigTests {
     func missingTokenFailsStart() throws {
         let host = try FakeHost()
         defer { host.remove() }
-        try FileIO.remove(host.sa + "/token")
+        try FileSystem.remove(host.sa + "/token")
         #expect {
             try Installer(options: host.options, log: .silent).start()
         } throws: { error in

@@ -1,3 +1,4 @@
+import SystemSupport
 import CNISpec
 import Delegation
 import Foundation
@@ -11,7 +12,7 @@ struct ManifestTests {
 
     var files: [String] {
         ["install", "install/examples"].flatMap { dir in
-            FileIO.list(packageRoot + "/" + dir).filter { $0.hasSuffix(".yml") }.map { packageRoot + "/\(dir)/\($0)" }
+            FileSystem.list(packageRoot + "/" + dir).filter { $0.hasSuffix(".yml") }.map { packageRoot + "/\(dir)/\($0)" }
         }
     }
 
@@ -65,7 +66,7 @@ struct ManifestTests {
         #expect(container["image"] == "ghcr.io/multus-swift/multus-swift:latest")
         #expect(container["args"]?.arrayValue?.contains("--multus-conf-file=auto") == true)
 
-        let containerfile = try #require(String(bytes: try FileIO.read(packageRoot + "/install/Containerfile") ?? [], encoding: .utf8))
+        let containerfile = try #require(String(bytes: try FileSystem.read(packageRoot + "/install/Containerfile") ?? [], encoding: .utf8))
         #expect(containerfile.contains(#"ENTRYPOINT ["/multus-swift", "install"]"#))
     }
 

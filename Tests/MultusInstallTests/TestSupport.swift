@@ -1,3 +1,4 @@
+import SystemSupport
 import CNISpec
 import Delegation
 import Foundation
@@ -26,15 +27,15 @@ struct FakeHost {
     func remove() { try? FileManager.default.removeItem(atPath: root) }
 
     func write(_ path: String, _ text: String) throws {
-        try FileIO.writeAtomically(path, Array(text.utf8), mode: 0o644)
+        try FileSystem.writeAtomically(path, Array(text.utf8), mode: 0o644)
     }
 
     func read(_ path: String) -> String? {
-        (try? FileIO.read(path)).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) }
+        (try? FileSystem.read(path)).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) }
     }
 
     func json(_ path: String) throws -> JSONValue? {
-        guard let bytes = try FileIO.read(path) else { return nil }
+        guard let bytes = try FileSystem.read(path) else { return nil }
         return try JSONValue(parsing: bytes)
     }
 

@@ -1,3 +1,4 @@
+import SystemSupport
 import CNISpec
 import Delegation
 import Foundation
@@ -11,7 +12,7 @@ struct WatchAndCleanupTests {
         let host = try FakeHost()
         defer { host.remove() }
         let source = host.root + "/multus-swift-build"
-        try FileIO.writeAtomically(source, Array("#!/bin/true\n".utf8), mode: 0o755)
+        try FileSystem.writeAtomically(source, Array("#!/bin/true\n".utf8), mode: 0o755)
         try host.write(host.netd + "/10-flannel.conflist", Fixtures.flannel)
         var options = host.options
         options.skipMultusBinaryCopy = false
@@ -20,8 +21,8 @@ struct WatchAndCleanupTests {
         let recorder = LogRecorder()
         let installer = BackgroundInstaller(options: options, log: recorder.log)
         let conf = host.netd + "/00-multus.conf", conflist = host.netd + "/00-multus.conflist"
-        #expect(waitUntil { FileIO.exists(conf) })
-        #expect(FileIO.isExecutableFile(host.bin + "/multus-swift"))
+        #expect(waitUntil { FileSystem.exists(conf) })
+        #expect(FileSystem.isExecutableFile(host.bin + "/multus-swift"))
 
         // The primary gains a plugin: the capability union follows.
         let withBandwidth = Fixtures.flannel.replacingOccurrences(
@@ -32,23 +33,23 @@ struct WatchAndCleanupTests {
 
         // The primary moves to CNI 1.0.0: a conflist replaces the conf.
         try host.write(host.netd + "/10-flannel.conflist", withBandwidth.replacingOccurrences(of: "0.3.1", with: "1.0.0"))
-        #expect(waitUntil { FileIO.exists(conflist) && !FileIO.exists(conf) })
+        #expect(waitUntil { FileSystem.exists(conflist) && !FileSystem.exists(conf) })
 
         // The service account token rotates: the copy follows.
         try host.write(host.sa + "/token", "token-two")
         #expect(waitUntil { host.read(host.netd + "/multus.d/token") == "token-two" })
 
         // Someone deletes our config: it comes back.
-        try FileIO.remove(conflist)
-        #expect(waitUntil { FileIO.exists(conflist) })
+        try FileSystem.remove(conflist)
+        #expect(waitUntil { FileSystem.exists(conflist) })
 
         #expect(installer.stopAndWait())
         #expect(installer.error == nil)
-        #expect(!FileIO.exists(conflist))
-        #expect(!FileIO.exists(conf))
-        #expect(!FileIO.exists(host.netd + "/multus.d"), "kubeconfig, token and the emptied multus.d are gone")
-        #expect(FileIO.exists(host.netd + "/10-flannel.conflist"), "the primary is not ours to remove")
-        #expect(FileIO.isExecutableFile(host.bin + "/multus-swift"), "the binary stays")
+        #expect(!FileSystem.exists(conflist))
+        #expect(!FileSystem.exists(conf))
+        #expect(!FileSystem.exists(host.netd + "/multus.d"), "kubeconfig, token and the emptied multus.d are gone")
+        #expect(FileSystem.exists(host.netd + "/10-flannel.conflist"), "the primary is not ours to remove")
+        #expect(FileSystem.isExecutableFile(host.bin + "/multus-swift"), "the binary stays")
         #expect(recorder.lines.contains { $0.contains("config changed: rewrote") })
     }
 
@@ -66,7 +67,7 @@ struct WatchAndCleanupTests {
 
         #expect(Set(removed) == [host.netd + "/multus.d/token", host.netd + "/multus.d/multus.kubeconfig"])
         #expect(host.read(host.netd + "/00-multus.conf")?.contains("newer") == true)
-        #expect(FileIO.exists(host.netd + "/multus.d/other-tool.conf"))
+        #expect(FileSystem.exists(host.netd + "/multus.d/other-tool.conf"))
     }
 
     @Test("cleanup undoes in reverse: the config before the kubeconfig and token it refers to")
@@ -78,7 +79,7 @@ struct WatchAndCleanupTests {
         try installer.start()
         #expect(installer.cleanup() == [host.netd + "/00-multus.conf", host.netd + "/multus.d/multus.kubeconfig",
                                         host.netd + "/multus.d/token"])
-        #expect(FileIO.list(host.netd) == ["05-cilium.conflist"])
+        #expect(FileSystem.list(host.netd) == ["05-cilium.conflist"])
     }
 
     @Test("--cleanup-config-on-exit=false leaves everything in place on stop")
@@ -89,10 +90,10 @@ struct WatchAndCleanupTests {
         var options = host.options
         options.cleanupConfigOnExit = false
         let installer = BackgroundInstaller(options: options)
-        #expect(waitUntil { FileIO.exists(host.netd + "/00-multus.conf") })
+        #expect(waitUntil { FileSystem.exists(host.netd + "/00-multus.conf") })
         #expect(installer.stopAndWait())
-        #expect(FileIO.exists(host.netd + "/00-multus.conf"))
-        #expect(FileIO.exists(host.netd + "/multus.d/multus.kubeconfig"))
+        #expect(FileSystem.exists(host.netd + "/00-multus.conf"))
+        #expect(FileSystem.exists(host.netd + "/multus.d/multus.kubeconfig"))
     }
 
     @Test("--multus-conf-file=<file> copies that file, follows its changes, and removes the copy on stop")
@@ -107,12 +108,12 @@ struct WatchAndCleanupTests {
         let installer = BackgroundInstaller(options: options)
         let copy = host.netd + "/70-multus.conf"
         #expect(waitUntil { host.read(copy) == host.read(given) })
-        #expect(FileIO.exists(host.netd + "/multus.d/multus.kubeconfig"), "a service account is there, so the kubeconfig is written too")
+        #expect(FileSystem.exists(host.netd + "/multus.d/multus.kubeconfig"), "a service account is there, so the kubeconfig is written too")
         try host.write(given, #"{"cniVersion":"0.3.1","name":"multus-cni-network","type":"multus-swift","clusterNetwork":"b"}"#)
         #expect(waitUntil { host.read(copy)?.contains("clusterNetwork") == true })
         #expect(installer.stopAndWait())
-        #expect(!FileIO.exists(copy))
-        #expect(FileIO.exists(given))
+        #expect(!FileSystem.exists(copy))
+        #expect(FileSystem.exists(given))
     }
 
     @Test("--rename-conf-file moves the primary to .old, and cleanup puts it back")
@@ -125,14 +126,14 @@ struct WatchAndCleanupTests {
         options.renameConfFile = true
         let installer = Installer(options: options, log: .silent)
         try installer.start()
-        #expect(!FileIO.exists(primary))
-        #expect(FileIO.exists(primary + ".old"))
+        #expect(!FileSystem.exists(primary))
+        #expect(FileSystem.exists(primary + ".old"))
         #expect(!installer.poll(), "no primary left: the config stays as it is")
-        #expect(FileIO.exists(host.netd + "/00-multus.conf"))
+        #expect(FileSystem.exists(host.netd + "/00-multus.conf"))
 
         installer.cleanup()
-        #expect(FileIO.exists(primary))
-        #expect(!FileIO.exists(host.netd + "/00-multus.conf"))
+        #expect(FileSystem.exists(primary))
+        #expect(!FileSystem.exists(host.netd + "/00-multus.conf"))
     }
 
     @Test("--skip-config-watch writes the config once and ignores later primary changes")
@@ -158,10 +159,10 @@ struct WatchAndCleanupTests {
         var options = host.options
         options.pollInterval = .seconds(60)
         let installer = BackgroundInstaller(options: options)
-        #expect(waitUntil { FileIO.exists(host.netd + "/00-multus.conf") })
+        #expect(waitUntil { FileSystem.exists(host.netd + "/00-multus.conf") })
         let start = Date()
         #expect(installer.stopAndWait())
         #expect(Date().timeIntervalSince(start) < 2)
-        #expect(!FileIO.exists(host.netd + "/00-multus.conf"))
+        #expect(!FileSystem.exists(host.netd + "/00-multus.conf"))
     }
 }

@@ -2,14 +2,14 @@ import CNISpec
 
 /// Where and how much multus-swift logs, read from the multus config
 /// (`logFile`, `logLevel`, `logToStderr`, `logOptions`), with Multus's defaults.
-public struct LogSettings: Sendable, Equatable {
+package struct LogSettings: Sendable, Equatable {
     /// The log file; nil (or an empty string in the config) logs to no file.
-    public var logFile: String?
-    public var logLevel: MultusLogLevel
-    public var logToStderr: Bool
-    public var logOptions: LogOptions
+    package var logFile: String?
+    package var logLevel: MultusLogLevel
+    package var logToStderr: Bool
+    package var logOptions: LogOptions
 
-    public init(
+    package init(
         logFile: String? = nil,
         logLevel: MultusLogLevel = .panic,
         logToStderr: Bool = true,
@@ -24,7 +24,7 @@ public struct LogSettings: Sendable, Equatable {
     /// Reads the logging fields of a multus config. A field of the wrong JSON
     /// type is an invalid config (code 7); `null` counts as absent. An unknown
     /// `logLevel` keeps the default, as Multus does.
-    public init(config: JSONValue) throws(CNIError) {
+    package init(config: JSONValue) throws(CNIError) {
         guard case .object(let object) = config else {
             throw CNIError.invalidConfig("the multus config must be a JSON object, got \(config.kindName)")
         }
@@ -65,21 +65,21 @@ public struct LogSettings: Sendable, Equatable {
 /// Multus's `logOptions` (lumberjack's settings). As in lumberjack, `maxSize`
 /// 0 or less means the 100 MB default, and `maxAge`/`maxBackups` 0 or less
 /// mean no limit.
-public struct LogOptions: Sendable, Equatable {
+package struct LogOptions: Sendable, Equatable {
     /// Megabytes (2^20 bytes) the log file may reach before it is rotated.
-    public var maxSize: Int
+    package var maxSize: Int
     /// Days a rotated file is kept.
-    public var maxAge: Int
+    package var maxAge: Int
     /// Rotated files kept.
-    public var maxBackups: Int
+    package var maxBackups: Int
     /// Whether rotated files are gzipped.
-    public var compress: Bool
+    package var compress: Bool
     /// A threshold in bytes that replaces `maxSize`; tests rotate after a few hundred bytes.
     var maxSizeBytesOverride: Int64?
 
-    public static let defaultMaxSize = 100
+    package static let defaultMaxSize = 100
 
-    public init(maxSize: Int = 100, maxAge: Int = 5, maxBackups: Int = 5, compress: Bool = true) {
+    package init(maxSize: Int = 100, maxAge: Int = 5, maxBackups: Int = 5, compress: Bool = true) {
         self.maxSize = maxSize
         self.maxAge = maxAge
         self.maxBackups = maxBackups
@@ -92,7 +92,7 @@ public struct LogOptions: Sendable, Equatable {
     }
 
     /// The size in bytes past which the file is rotated.
-    public var maxSizeBytes: Int64 {
+    package var maxSizeBytes: Int64 {
         if let maxSizeBytesOverride { return max(1, maxSizeBytesOverride) }
         return Int64(maxSize > 0 ? maxSize : Self.defaultMaxSize) * 1_048_576
     }

@@ -8,13 +8,13 @@ import Logging
 /// from `LogSettings.logLevel` through `logLevel`, which `Logger` checks
 /// before calling us. Metadata, if any, follows the message as ` key=value`.
 /// Secrets are masked in every line (see `redactedForLog(_:)`).
-public struct MultusLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var metadataProvider: Logger.MetadataProvider?
-    public var logLevel: Logger.Level
+package struct MultusLogHandler: LogHandler {
+    package var metadata: Logger.Metadata = [:]
+    package var metadataProvider: Logger.MetadataProvider?
+    package var logLevel: Logger.Level
     let sinks: [any LogLineSink]
 
-    public init(settings: LogSettings) {
+    package init(settings: LogSettings) {
         self.init(settings: settings, standardError: FileDescriptorSink.standardError)
     }
 
@@ -29,12 +29,12 @@ public struct MultusLogHandler: LogHandler {
         self.logLevel = settings.logLevel.loggerLevel
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         guard !sinks.isEmpty else { return }
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }

@@ -2,14 +2,14 @@ import Logging
 
 /// Multus's four log levels, least verbose first. A threshold lets through its
 /// own level and every level before it.
-public enum MultusLogLevel: Int, Sendable, Comparable, CaseIterable, CustomStringConvertible {
+package enum MultusLogLevel: Int, Sendable, Comparable, CaseIterable, CustomStringConvertible {
     case panic = 0
     case error
     case verbose
     case debug
 
     /// Parses a level name the way Multus does: case-insensitive; nil when unknown.
-    public init?(name: String) {
+    package init?(name: String) {
         switch name.lowercased() {
         case "panic": self = .panic
         case "error": self = .error
@@ -20,7 +20,7 @@ public enum MultusLogLevel: Int, Sendable, Comparable, CaseIterable, CustomStrin
     }
 
     /// The word Multus prints between brackets.
-    public var name: String {
+    package var name: String {
         switch self {
         case .panic: "panic"
         case .error: "error"
@@ -29,12 +29,12 @@ public enum MultusLogLevel: Int, Sendable, Comparable, CaseIterable, CustomStrin
         }
     }
 
-    public var description: String { name }
+    package var description: String { name }
 
     /// The Multus level a swift-log level is printed as. Multus has no warning
     /// level: a warning is not a failure, so it is printed as `verbose` (and is
     /// hidden at `logLevel: error`); code that reports a failure logs `.error`.
-    public init(_ level: Logger.Level) {
+    package init(_ level: Logger.Level) {
         switch level {
         case .critical: self = .panic
         case .error: self = .error
@@ -44,7 +44,7 @@ public enum MultusLogLevel: Int, Sendable, Comparable, CaseIterable, CustomStrin
     }
 
     /// The lowest swift-log level that passes this threshold.
-    public var loggerLevel: Logger.Level {
+    package var loggerLevel: Logger.Level {
         switch self {
         case .panic: .critical
         case .error: .error
@@ -53,5 +53,5 @@ public enum MultusLogLevel: Int, Sendable, Comparable, CaseIterable, CustomStrin
         }
     }
 
-    public static func < (lhs: MultusLogLevel, rhs: MultusLogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
+    package static func < (lhs: MultusLogLevel, rhs: MultusLogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -2,10 +2,10 @@ import Logging
 
 /// Loggers for multus-swift. No `LoggingSystem.bootstrap`: that may run only
 /// once per process, and the settings are known only after the config is read.
-public enum MultusLogging {
+package enum MultusLogging {
     /// A logger that writes Multus's lines where `settings` say. The log file is
     /// opened on the first line that passes the threshold, not before.
-    public static func makeLogger(settings: LogSettings, label: String = "multus-swift") -> Logger {
+    package static func makeLogger(settings: LogSettings, label: String = "multus-swift") -> Logger {
         makeLogger(settings: settings, label: label, standardError: FileDescriptorSink.standardError)
     }
 

@@ -1,14 +1,14 @@
 import CNISpec
 
 /// What a secret is replaced by in logs.
-public let redactedPlaceholder = "<redacted>"
+package let redactedPlaceholder = "<redacted>"
 
 /// A copy of `value` fit for a log: the value of every member whose key names a
 /// secret (token, password, secret, key, keyData, client-key-data, bearer,
 /// authorization, …; any case, `-`/`_`/`.` ignored) becomes "<redacted>", at
 /// any depth, and strings lose `Bearer` tokens and embedded JSON secrets (a
 /// NetworkAttachmentDefinition's `config` is JSON inside a string).
-public func redactedForLog(_ value: JSONValue) -> JSONValue {
+package func redactedForLog(_ value: JSONValue) -> JSONValue {
     switch value {
     case .object(let object):
         var result = JSONObject()
@@ -30,7 +30,7 @@ public func redactedForLog(_ value: JSONValue) -> JSONValue {
 }
 
 /// `text` with `Bearer <token>` and JSON members `"<secret key>": "<value>"` masked.
-public func redactedForLog(_ text: String) -> String {
+package func redactedForLog(_ text: String) -> String {
     var bytes = Array(text.utf8)
     var changed = maskBearerTokens(&bytes)
     changed = maskJSONSecrets(&bytes) || changed
@@ -38,7 +38,7 @@ public func redactedForLog(_ text: String) -> String {
 }
 
 /// Whether a member with this key holds a secret.
-public func isSecretKey(_ key: String) -> Bool {
+package func isSecretKey(_ key: String) -> Bool {
     var normalized = ""
     for scalar in key.unicodeScalars {
         switch scalar {

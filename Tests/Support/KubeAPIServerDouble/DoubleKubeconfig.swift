@@ -2,7 +2,7 @@ import Foundation
 
 extension KubeAPIServerDouble {
     /// How a written kubeconfig authenticates.
-    public enum KubeconfigCredential: Sendable {
+    package enum KubeconfigCredential: Sendable {
         case token(String)
         case tokenFile(String)
         /// The PKI's client certificate and key; inline (`-data`) or as file paths.
@@ -12,7 +12,7 @@ extension KubeAPIServerDouble {
 
     /// Writes a kubeconfig for this double: server https://127.0.0.1:<port>,
     /// the CA inline (`certificate-authority-data`) or as a path, and `credential`.
-    public func writeKubeconfig(
+    package func writeKubeconfig(
         to path: String, credential: KubeconfigCredential = .token("test-token"), caInline: Bool = true,
         server: String? = nil, tlsServerName: String? = nil
     ) throws {

@@ -17,9 +17,9 @@ import Synchronization
 /// `metadata.resourceVersion`; every write bumps the resourceVersion; pods
 /// `status` subresource keeps the spec. Tests can inject faults, stop it
 /// (connections refused) and count requests and TCP connections.
-public final class KubeAPIServerDouble: Sendable {
+package final class KubeAPIServerDouble: Sendable {
     /// Something to answer instead of (or besides) the normal response.
-    public enum Fault: Sendable, Equatable {
+    package enum Fault: Sendable, Equatable {
         /// A `Status` failure with this code (500, 503, 403, 405, 409, …).
         case status(Int)
         /// 429 with `Retry-After: <seconds>`.
@@ -31,16 +31,16 @@ public final class KubeAPIServerDouble: Sendable {
         case concurrentUpdate
     }
 
-    public struct RecordedRequest: Sendable, Equatable {
-        public var method: String
-        public var path: String
-        public var query: [String: String]
+    package struct RecordedRequest: Sendable, Equatable {
+        package var method: String
+        package var path: String
+        package var query: [String: String]
         /// "HTTP/2.0" or "HTTP/1.1".
-        public var httpVersion: String
-        public var contentType: String?
-        public var userAgent: String?
-        public var authenticated: Bool
-        public var body: String
+        package var httpVersion: String
+        package var contentType: String?
+        package var userAgent: String?
+        package var authenticated: Bool
+        package var body: String
     }
 
     struct FaultRule {
@@ -64,7 +64,7 @@ public final class KubeAPIServerDouble: Sendable {
         var port = 0
     }
 
-    public let pki: TestPKI
+    package let pki: TestPKI
     private let state: Mutex<State>
     private let group: MultiThreadedEventLoopGroup
     private let sslContext: NIOSSLContext
@@ -72,7 +72,7 @@ public final class KubeAPIServerDouble: Sendable {
     /// Starts a double serving `pki`'s server certificate and accepting `tokens`
     /// and client certificates issued by `pki`'s CA. `http2: false` offers only
     /// http/1.1 in ALPN, like an old API server or a proxy in front of it.
-    public static func start(pki: TestPKI, tokens: Set<String> = ["test-token"], http2: Bool = true) async throws
+    package static func start(pki: TestPKI, tokens: Set<String> = ["test-token"], http2: Bool = true) async throws
         -> KubeAPIServerDouble
     {
         let double = try KubeAPIServerDouble(pki: pki, tokens: tokens, http2: http2)
@@ -101,8 +101,8 @@ public final class KubeAPIServerDouble: Sendable {
 
     // MARK: lifecycle
 
-    public var port: Int { state.withLock { $0.port } }
-    public var serverURL: String { "https://127.0.0.1:\(port)" }
+    package var port: Int { state.withLock { $0.port } }
+    package var serverURL: String { "https://127.0.0.1:\(port)" }
 
     private func bind(port: Int) async throws {
         let channel = try await ServerBootstrap(group: group)
@@ -118,7 +118,7 @@ public final class KubeAPIServerDouble: Sendable {
 
     /// Closes the listening socket and every open connection: from now on
     /// connections are refused, until `restart()`.
-    public func stop() async {
+    package func stop() async {
         let (listener, open) = state.withLock { s in
             let taken = (s.listener, Array(s.open.values))
             s.listener = nil
@@ -129,11 +129,11 @@ public final class KubeAPIServerDouble: Sendable {
     }
 
     /// Listens again on the same port.
-    public func restart() async throws {
+    package func restart() async throws {
         try await bind(port: port)
     }
 
-    public func shutdown() async {
+    package func shutdown() async {
         await stop()
         try? await group.shutdownGracefully()
     }
@@ -144,7 +144,7 @@ public final class KubeAPIServerDouble: Sendable {
     /// ResourceSlice, …) at the path its apiVersion/kind/namespace/name give.
     /// Returns that path.
     @discardableResult
-    public func seed(_ object: JSONValue) -> String {
+    package func seed(_ object: JSONValue) -> String {
         guard let path = ObjectStore.path(of: object) else {
             preconditionFailure("seeded object needs apiVersion, kind and metadata.name: \(object.serialized)")
         }
@@ -153,14 +153,14 @@ public final class KubeAPIServerDouble: Sendable {
     }
 
     /// Stores `object` at exactly `path`, as given (resourceVersion set if missing).
-    public func seed(_ object: JSONValue, at path: String) {
+    package func seed(_ object: JSONValue, at path: String) {
         state.withLock { $0.store.seed(object, at: path) }
     }
 
-    public func object(at path: String) -> JSONValue? { state.withLock { $0.store.objects[path] } }
+    package func object(at path: String) -> JSONValue? { state.withLock { $0.store.objects[path] } }
 
     /// The objects directly under a collection path, sorted by path.
-    public func objects(in collectionPath: String) -> [JSONValue] {
+    package func objects(in collectionPath: String) -> [JSONValue] {
         let prefix = collectionPath.hasSuffix("/") ? collectionPath : collectionPath + "/"
         return state.withLock { s in
             s.store.objects.filter { $0.key.hasPrefix(prefix) && !$0.key.dropFirst(prefix.count).contains("/") }
@@ -168,10 +168,10 @@ public final class KubeAPIServerDouble: Sendable {
         }
     }
 
-    public func deleteObject(at path: String) { _ = state.withLock { $0.store.objects.removeValue(forKey: path) } }
+    package func deleteObject(at path: String) { _ = state.withLock { $0.store.objects.removeValue(forKey: path) } }
 
     /// Changes a stored object in place and bumps its resourceVersion.
-    public func updateObject(at path: String, _ change: @Sendable (inout JSONValue) -> Void) {
+    package func updateObject(at path: String, _ change: @Sendable (inout JSONValue) -> Void) {
         state.withLock { s in
             guard var object = s.store.objects[path] else { return }
             change(&object)
@@ -181,32 +181,32 @@ public final class KubeAPIServerDouble: Sendable {
     }
 
     /// Makes a group/version ("resource.k8s.io/v1") answer as if not served.
-    public func setUnavailable(_ groupVersion: String) { state.withLock { _ = $0.unavailableAPIs.insert(groupVersion) } }
+    package func setUnavailable(_ groupVersion: String) { state.withLock { _ = $0.unavailableAPIs.insert(groupVersion) } }
 
-    public func setTokens(_ tokens: Set<String>) { state.withLock { $0.tokens = tokens } }
-    public func setAcceptsClientCertificates(_ accept: Bool) { state.withLock { $0.acceptClientCertificates = accept } }
+    package func setTokens(_ tokens: Set<String>) { state.withLock { $0.tokens = tokens } }
+    package func setAcceptsClientCertificates(_ accept: Bool) { state.withLock { $0.acceptClientCertificates = accept } }
 
     /// The next `count` requests (of `method`, if given) to `path` (or anything
     /// under it when `prefix`) get `fault`.
-    public func injectFault(_ fault: Fault, method: String? = nil, path: String, prefix: Bool = false, count: Int = 1) {
+    package func injectFault(_ fault: Fault, method: String? = nil, path: String, prefix: Bool = false, count: Int = 1) {
         state.withLock { $0.faults.append(FaultRule(method: method, path: path, prefix: prefix, fault: fault, remaining: count)) }
     }
 
-    public func clearFaults() { state.withLock { $0.faults.removeAll() } }
+    package func clearFaults() { state.withLock { $0.faults.removeAll() } }
 
-    public var requests: [RecordedRequest] { state.withLock { $0.requests } }
+    package var requests: [RecordedRequest] { state.withLock { $0.requests } }
 
     /// Requests seen (authenticated or not) whose path starts with `pathPrefix`.
-    public func requestCount(method: String? = nil, pathPrefix: String = "/") -> Int {
+    package func requestCount(method: String? = nil, pathPrefix: String = "/") -> Int {
         state.withLock { s in
             s.requests.filter { ($0.method == method || method == nil) && $0.path.hasPrefix(pathPrefix) }.count
         }
     }
 
     /// TCP connections accepted since start (or `resetCounters`).
-    public var connectionCount: Int { state.withLock { $0.connections } }
+    package var connectionCount: Int { state.withLock { $0.connections } }
 
-    public func resetCounters() {
+    package func resetCounters() {
         state.withLock {
             $0.requests.removeAll()
             $0.connections = 0

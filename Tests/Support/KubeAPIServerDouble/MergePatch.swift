@@ -2,8 +2,8 @@ import CNISpec
 
 /// JSON merge patch, RFC 7386: objects merge member by member, `null` deletes,
 /// anything else (arrays included) replaces.
-public enum MergePatch {
-    public static func apply(_ patch: JSONValue, to target: JSONValue) -> JSONValue {
+package enum MergePatch {
+    package static func apply(_ patch: JSONValue, to target: JSONValue) -> JSONValue {
         guard case .object(let patchObject) = patch else { return patch }
         var result: JSONObject
         if case .object(let targetObject) = target { result = targetObject } else { result = JSONObject() }

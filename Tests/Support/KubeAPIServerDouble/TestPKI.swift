@@ -4,37 +4,37 @@ import Foundation
 /// server certificate (by default for 127.0.0.1 / ::1 / localhost), and a client
 /// certificate (`CN=system:multus`, `O=system:nodes`), all EC P-256, valid for
 /// two days. Paths are files in the folder given to `makeTestPKI`.
-public struct TestPKI: Sendable {
-    public var directory: String
-    public var caCertificatePath: String
-    public var caKeyPath: String
-    public var serverCertificatePath: String
-    public var serverKeyPath: String
-    public var clientCertificatePath: String
-    public var clientKeyPath: String
+package struct TestPKI: Sendable {
+    package var directory: String
+    package var caCertificatePath: String
+    package var caKeyPath: String
+    package var serverCertificatePath: String
+    package var serverKeyPath: String
+    package var clientCertificatePath: String
+    package var clientKeyPath: String
 
-    public var caCertificatePEM: [UInt8] { Self.bytes(caCertificatePath) }
-    public var clientCertificatePEM: [UInt8] { Self.bytes(clientCertificatePath) }
-    public var clientKeyPEM: [UInt8] { Self.bytes(clientKeyPath) }
+    package var caCertificatePEM: [UInt8] { Self.bytes(caCertificatePath) }
+    package var clientCertificatePEM: [UInt8] { Self.bytes(clientCertificatePath) }
+    package var clientKeyPEM: [UInt8] { Self.bytes(clientKeyPath) }
 
     static func bytes(_ path: String) -> [UInt8] {
         (FileManager.default.contents(atPath: path)).map { [UInt8]($0) } ?? []
     }
 }
 
-public struct OpenSSLError: Error, CustomStringConvertible {
-    public var arguments: [String]
-    public var output: String
-    public var description: String { "openssl \(arguments.joined(separator: " ")) failed: \(output)" }
+package struct OpenSSLError: Error, CustomStringConvertible {
+    package var arguments: [String]
+    package var output: String
+    package var description: String { "openssl \(arguments.joined(separator: " ")) failed: \(output)" }
 }
 
 extension KubeAPIServerDouble {
-    public static let defaultServerNames = ["IP:127.0.0.1", "IP:::1", "DNS:localhost", "DNS:kubernetes.default.svc"]
+    package static let defaultServerNames = ["IP:127.0.0.1", "IP:::1", "DNS:localhost", "DNS:kubernetes.default.svc"]
 
     /// Creates the PKI in `dir` (created if needed). Each call makes a new CA,
     /// so two PKIs never trust each other. `serverNames` are the server
     /// certificate's subjectAltName entries (`IP:…`, `DNS:…`).
-    public static func makeTestPKI(in dir: String, serverNames: [String] = defaultServerNames) throws -> TestPKI {
+    package static func makeTestPKI(in dir: String, serverNames: [String] = defaultServerNames) throws -> TestPKI {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let pki = TestPKI(
             directory: dir,

@@ -1,0 +1,1 @@
+// Only the inline wrappers of include/CSystemSupport.h; SwiftPM wants a source file.

@@ -1,0 +1,20 @@
+import Dispatch
+
+/// TEMPORARY: runs async client work from the synchronous CNI flow until the
+/// blocking HTTP client replaces AsyncHTTPClient. The calling thread waits on
+/// a semaphore; the work runs on the client's own event loop.
+package func blockingWait<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
+    let done = DispatchSemaphore(value: 0)
+    let box = BlockingBox<T>()
+    Task {
+        box.value = await body()
+        done.signal()
+    }
+    done.wait()
+    return box.value!
+}
+
+/// Written by the task before it signals, read after the wait.
+private final class BlockingBox<T>: @unchecked Sendable {
+    var value: T?
+}
