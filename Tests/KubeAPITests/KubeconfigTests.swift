@@ -221,7 +221,7 @@ import Testing
         let noCA = configurationMessage {
             _ = try load(Self.kubeconfig(cluster: "    server: https://a:1\n    certificate-authority: ca.pem", user: "    token: t"))
         }
-        #expect(noCA == "kubeconfig \(dir)/kubeconfig: clusters[\"main\"].cluster.certificate-authority \(dir)/ca.pem cannot be read: no such file")
+        #expect(noCA == "kubeconfig \(dir)/kubeconfig: clusters[\"main\"].cluster.certificate-authority \(dir)/ca.pem cannot be read: No such file or directory")
     }
 
     @Test func badBase64NamesTheFieldButNotTheValue() throws {
