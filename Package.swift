@@ -50,9 +50,13 @@ let package = Package(
         ], exclude: ["Generated/podresources.proto"]),
         // network-status entries from CNI results.
         .target(name: "NetworkStatus", dependencies: ["CNISpec"]),
+        // Multus's log lines, rotation with gzip, redaction of secrets, behind swift-log.
+        .target(name: "MultusLogging", dependencies: [
+            "CNISpec", "SystemSupport", "CZlib", .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "MultusCore", dependencies: [
-            "CNISpec", "SystemSupport", "Delegation", "Netlink", "CZlib", "KubeAPI", "NetworkStatus", "DRAClaimReader",
-            .product(name: "Logging", package: "swift-log"),
+            "CNISpec", "SystemSupport", "Delegation", "Netlink", "KubeAPI", "NetworkStatus", "DRAClaimReader",
+            "MultusLogging", .product(name: "Logging", package: "swift-log"),
         ]),
         // `multus-swift install`: the thin entrypoint of the DaemonSet.
         .target(name: "MultusInstall", dependencies: ["CNISpec", "SystemSupport"]),
@@ -80,6 +84,7 @@ let package = Package(
         .testTarget(name: "NetworkStatusTests", dependencies: ["NetworkStatus", "SystemSupport"]),
         .testTarget(name: "DRAClaimReaderTests", dependencies: ["DRAClaimReader", "KubeAPIServerDouble", "SystemSupport"]),
         .testTarget(name: "MultusCoreTests", dependencies: ["MultusCore", "SystemSupport"]),
+        .testTarget(name: "MultusLoggingTests", dependencies: ["MultusLogging", "SystemSupport"]),
         .testTarget(name: "MultusInstallTests", dependencies: ["MultusInstall", "SystemSupport"]),
         // End to end: the built binary, the reference plugins, real namespaces.
         .testTarget(name: "Conformance", dependencies: ["CNISpec", "KubeAPIServerDouble", "SystemSupport"]),

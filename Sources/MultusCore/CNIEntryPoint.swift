@@ -1,6 +1,7 @@
 import CNISpec
 import Delegation
 import KubeAPI
+import MultusLogging
 import Logging
 import SystemSupport
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import CNISpec
+import MultusLogging
 
 /// The multus NetConf the runtime passes on stdin, with Multus's defaults.
 package struct MultusConfig: Sendable {

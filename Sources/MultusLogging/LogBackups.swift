@@ -1,5 +1,6 @@
 import CZlib
 import Glibc
+import SystemSupport
 
 /// The rotated copies of a log file, named as lumberjack names them:
 /// `/var/log/multus.log` → `/var/log/multus-2026-11-23T08-52-45.123.log[.gz]`
@@ -42,15 +43,15 @@ struct LogBackups: Sendable {
     }
 
     func path(stamp milliseconds: Int64) -> String {
-        let time = timespec(tv_sec: Int(milliseconds / 1000), tv_nsec: Int(milliseconds % 1000) * 1_000_000)
-        return join(prefix + LogTimestamp.backupStamp(time) + ext)
+        let time = WallClock(seconds: Int(milliseconds / 1000), nanoseconds: Int(milliseconds % 1000) * 1_000_000)
+        return join(prefix + time.backupStamp + ext)
     }
 
     /// A backup name for now that no file has yet, later than every backup there
     /// (a later millisecond if needed): a rename never replaces a backup, and the
     /// newest content always has the newest name, even after sub-millisecond rotations.
-    func freeBackupPath(now: timespec = LogTimestamp.now()) -> String {
-        var milliseconds = LogTimestamp.milliseconds(now)
+    func freeBackupPath(now: WallClock = .now()) -> String {
+        var milliseconds = now.unixMilliseconds
         if let newest = list().first?.stamp, newest >= milliseconds { milliseconds = newest + 1 }
         while true {
             let candidate = path(stamp: milliseconds)
@@ -72,7 +73,7 @@ struct LogBackups: Sendable {
             let plain = compressed ? String(name.dropLast(3)) : name
             guard plain.hasPrefix(prefix), plain.hasSuffix(ext),
                 plain.count >= prefix.count + ext.count,
-                let stamp = LogTimestamp.parseBackupStamp(plain.dropFirst(prefix.count).dropLast(ext.count))
+                let stamp = WallClock(backupStamp: plain.dropFirst(prefix.count).dropLast(ext.count))?.unixMilliseconds
             else { continue }
             found.append(Backup(path: join(name), uncompressedPath: join(plain), compressed: compressed, stamp: stamp))
         }
@@ -84,7 +85,7 @@ struct LogBackups: Sendable {
     /// Safe to run in several processes at once: a file another one removed or
     /// compressed first is skipped, and a `.gz` appears only complete (renamed
     /// into place).
-    func mill(options: LogOptions, now: timespec = LogTimestamp.now()) {
+    func mill(options: LogOptions, now: WallClock = .now()) {
         var keep = list()
         var remove: [Backup] = []
         if options.maxBackups > 0 {
@@ -101,7 +102,7 @@ struct LogBackups: Sendable {
             keep = survivors
         }
         if options.maxAge > 0 {
-            let cutoff = LogTimestamp.milliseconds(now) - Int64(options.maxAge) * 86_400_000
+            let cutoff = now.unixMilliseconds - Int64(options.maxAge) * 86_400_000
             remove += keep.filter { $0.stamp < cutoff }
             keep.removeAll { $0.stamp < cutoff }
         }

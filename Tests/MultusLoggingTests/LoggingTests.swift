@@ -3,7 +3,7 @@ import Dispatch
 import Glibc
 import Logging
 import Testing
-@testable import MultusCore
+@testable import MultusLogging
 
 @Suite struct LoggingTests {
     /// `<RFC3339> [<level>] <message>\n`, Go's RFC3339: `Z` or `±hh:mm`.
@@ -37,7 +37,7 @@ import Testing
         var parts = tm()
         var seconds = now.tv_sec
         localtime_r(&seconds, &parts)
-        let stamp = LogTimestamp.rfc3339(now)
+        let stamp = WallClock(seconds: Int(now.tv_sec)).rfc3339Local
         let year = String(Int(parts.tm_year) + 1900)
         #expect(stamp.hasPrefix(year + "-"))
         #expect(stamp.contains(#/T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$/#))
@@ -45,11 +45,11 @@ import Testing
     }
 
     @Test func backupStampIsLumberjacks() {
-        let time = timespec(tv_sec: 1_795_423_965, tv_nsec: 123_456_789)
-        #expect(LogTimestamp.backupStamp(time) == "2026-11-23T08-52-45.123")
-        #expect(LogTimestamp.parseBackupStamp("2026-11-23T08-52-45.123") == 1_795_423_965_123)
-        #expect(LogTimestamp.parseBackupStamp("2026-11-23T08:52:45.123") == nil)
-        #expect(LogTimestamp.parseBackupStamp("2026-11-23T08-52-45") == nil)
+        let time = WallClock(seconds: 1_795_423_965, nanoseconds: 123_456_789)
+        #expect(time.backupStamp == "2026-11-23T08-52-45.123")
+        #expect(WallClock(backupStamp: "2026-11-23T08-52-45.123")?.unixMilliseconds == 1_795_423_965_123)
+        #expect(WallClock(backupStamp: "2026-11-23T08:52:45.123") == nil)
+        #expect(WallClock(backupStamp: "2026-11-23T08-52-45") == nil)
     }
 
     // MARK: levels
@@ -201,7 +201,7 @@ import Testing
         let dir = LoggingTempDir()
         defer { dir.remove() }
         let backups = LogBackups(logFile: dir.file("app.log"))
-        let nowMs = LogTimestamp.milliseconds(LogTimestamp.now())
+        let nowMs = WallClock.now().unixMilliseconds
         let old = backups.path(stamp: nowMs - 10 * 86_400_000)
         let recent = backups.path(stamp: nowMs - 1 * 86_400_000) + ".gz"
         loggingWriteFile(old, "old\n")

@@ -1,6 +1,6 @@
 import Glibc
 import Synchronization
-@testable import MultusCore
+@testable import MultusLogging
 
 /// A directory under /tmp that is removed with everything in it by `remove()`.
 struct LoggingTempDir {

@@ -1,4 +1,5 @@
 import Logging
+import SystemSupport
 
 /// A swift-log handler that writes Multus's log lines,
 /// `2026-11-23T08:52:45Z [verbose] ADD starting...`, to the log file and/or stderr.
@@ -40,7 +41,7 @@ package struct MultusLogHandler: LogHandler {
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let own = event.metadata { merged.merge(own) { _, new in new } }
         let line = Self.line(
-            time: LogTimestamp.rfc3339(),
+            time: WallClock.now().rfc3339Local,
             level: MultusLogLevel(event.level),
             message: event.message.description,
             metadata: merged
