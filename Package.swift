@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "Delegation", dependencies: ["CNISpec", "SystemSupport"]),
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0",
                        providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
-        .target(name: "Netlink", dependencies: ["CNetlink"]),
+        .target(name: "Netlink", dependencies: ["CNetlink", "SystemSupport"]),
         // gzip for rotated log files (logOptions.compress).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // A small typed Kubernetes client and the ClusterState the core reads through.
@@ -48,8 +48,8 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP2", package: "swift-nio-http2"),
         ], exclude: ["Generated/podresources.proto"]),
-        // network-status entries from CNI results.
-        .target(name: "NetworkStatus", dependencies: ["CNISpec"]),
+        // network-status: entries from CNI results, publishing them, device-info files.
+        .target(name: "NetworkStatus", dependencies: ["CNISpec", "KubeAPI", "SystemSupport"]),
         // Multus's log lines, rotation with gzip, redaction of secrets, behind swift-log.
         .target(name: "MultusLogging", dependencies: [
             "CNISpec", "SystemSupport", "CZlib", .product(name: "Logging", package: "swift-log"),
@@ -77,13 +77,19 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ], path: "Tests/Support/KubeAPIServerDouble"),
 
+        // What the unit tests share: temporary folders, a recording plugin
+        // executor, a fake clock, an in-memory cluster.
+        .target(name: "TestSupport", dependencies: ["CNISpec", "SystemSupport", "Delegation", "KubeAPI"],
+                path: "Tests/Support/TestSupport"),
+
         .testTarget(name: "CNISpecTests", dependencies: ["CNISpec", "SystemSupport"]),
+        .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"]),
         .testTarget(name: "DelegationTests", dependencies: ["Delegation", "SystemSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "SystemSupport"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeAPIServerDouble", "SystemSupport"]),
         .testTarget(name: "NetworkStatusTests", dependencies: ["NetworkStatus", "SystemSupport"]),
         .testTarget(name: "DRAClaimReaderTests", dependencies: ["DRAClaimReader", "KubeAPIServerDouble", "SystemSupport"]),
-        .testTarget(name: "MultusCoreTests", dependencies: ["MultusCore", "SystemSupport"]),
+        .testTarget(name: "MultusCoreTests", dependencies: ["MultusCore", "SystemSupport", "TestSupport"]),
         .testTarget(name: "MultusLoggingTests", dependencies: ["MultusLogging", "SystemSupport"]),
         .testTarget(name: "MultusInstallTests", dependencies: ["MultusInstall", "SystemSupport"]),
         // End to end: the built binary, the reference plugins, real namespaces.

@@ -118,7 +118,7 @@ extension CNIResult {
         guard case .object(let object) = json else {
             throw .decoding("invalid CNI result: expected a JSON object, not \(json.kindName)")
         }
-        let root = ResultFields(object: object, path: "")
+        let root = ResultFields.result(object)
         if case .string(let text)? = object["cniVersion"], !text.isEmpty {
             cniVersion = try CNIVersion.parseSupported(text, field: "result cniVersion")
         } else {
@@ -187,78 +187,28 @@ extension CNIResult.Route {
 
 extension CNIResult.DNS {
     fileprivate init(_ f: ResultFields) throws(CNIError) {
-        self.init(nameservers: try f.strings("nameservers"), domain: try f.string("domain") ?? "",
-                  search: try f.strings("search"), options: try f.strings("options"))
+        self.init(nameservers: try f.strings("nameservers") ?? [], domain: try f.string("domain") ?? "",
+                  search: try f.strings("search") ?? [], options: try f.strings("options") ?? [])
     }
 }
 
-/// Typed reads from one object of a result; errors name the field by its path
-/// ("ips[1].address"). `null` counts as absent, as in Go.
-private struct ResultFields {
-    let object: JSONObject
-    let path: String
+/// A result's fields: errors are decoding errors (code 6) naming the field.
+private typealias ResultFields = JSONFields
 
-    func field(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
-
-    func fail(_ key: String, _ problem: String) -> CNIError {
-        .decoding("invalid CNI result: \(field(key)) \(problem)")
-    }
-
-    func value(_ key: String) -> JSONValue? {
-        guard let value = object[key], !value.isNull else { return nil }
-        return value
-    }
-
-    func string(_ key: String) throws(CNIError) -> String? {
-        guard let value = value(key) else { return nil }
-        guard case .string(let s) = value else { throw fail(key, "must be a string, not \(value.kindName)") }
-        return s
-    }
-
-    func int(_ key: String) throws(CNIError) -> Int? {
-        guard let value = value(key) else { return nil }
-        guard case .number(let text) = value else { throw fail(key, "must be an integer, not \(value.kindName)") }
-        guard let n = Int(text) else { throw fail(key, "must be an integer, not \(text)") }
-        return n
-    }
-
-    func strings(_ key: String) throws(CNIError) -> [String] {
-        guard let value = value(key) else { return [] }
-        guard case .array(let elements) = value else { throw fail(key, "must be an array of strings, not \(value.kindName)") }
-        var out: [String] = []
-        for (i, element) in elements.enumerated() {
-            guard case .string(let s) = element else { throw fail("\(key)[\(i)]", "must be a string, not \(element.kindName)") }
-            out.append(s)
-        }
-        return out
-    }
-
-    func object(_ key: String) throws(CNIError) -> ResultFields? {
-        guard let value = value(key) else { return nil }
-        guard case .object(let o) = value else { throw fail(key, "must be an object, not \(value.kindName)") }
-        return ResultFields(object: o, path: field(key))
-    }
-
-    func objects(_ key: String) throws(CNIError) -> [ResultFields] {
-        guard let value = value(key) else { return [] }
-        guard case .array(let elements) = value else { throw fail(key, "must be an array, not \(value.kindName)") }
-        var out: [ResultFields] = []
-        for (i, element) in elements.enumerated() {
-            guard case .object(let o) = element else { throw fail("\(key)[\(i)]", "must be an object, not \(element.kindName)") }
-            out.append(ResultFields(object: o, path: field("\(key)[\(i)]")))
-        }
-        return out
+extension JSONFields {
+    fileprivate static func result(_ object: JSONObject) -> JSONFields {
+        JSONFields(object) { .decoding("invalid CNI result: \($0)") }
     }
 
     /// A required address with prefix length, as Go's `net.ParseCIDR` accepts it.
-    func cidr(_ key: String) throws(CNIError) -> String {
+    fileprivate func cidr(_ key: String) throws(CNIError) -> String {
         guard let text = try string(key) else { throw fail(key, "is missing") }
         guard IPText.isCIDR(text) else { throw fail(key, "\"\(text)\" is not an address with a prefix length, like \"10.1.2.3/24\"") }
         return text
     }
 
     /// An optional plain address; "" is absent, as Go's `net.IP` reads it.
-    func ip(_ key: String) throws(CNIError) -> String? {
+    fileprivate func ip(_ key: String) throws(CNIError) -> String? {
         guard let text = try string(key), !text.isEmpty else { return nil }
         guard IPText.isIP(text[...]) else { throw fail(key, "\"\(text)\" is not an IP address") }
         return text

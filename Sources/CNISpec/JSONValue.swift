@@ -11,7 +11,9 @@ package enum JSONValue: Sendable, Equatable {
     case object(JSONObject)
 }
 
-/// An ordered JSON object. Lookups are linear: CNI objects have a handful of keys.
+/// An ordered JSON object. Small objects (CNI configs have a handful of keys)
+/// are searched linearly; past `indexThreshold` members a key index keeps
+/// lookups constant-time, so a hostile object with 100k keys parses in linear time.
 package struct JSONObject: Sendable, Equatable, Sequence {
     package struct Member: Sendable, Equatable {
         package var key: String
@@ -19,6 +21,8 @@ package struct JSONObject: Sendable, Equatable, Sequence {
     }
 
     package private(set) var members: [Member]
+    private var index: [String: Int]?
+    private static let indexThreshold = 16
 
     package init(_ members: [(String, JSONValue)] = []) {
         self.members = []
@@ -29,18 +33,33 @@ package struct JSONObject: Sendable, Equatable, Sequence {
     package var isEmpty: Bool { members.isEmpty }
     package var count: Int { members.count }
 
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        return members.firstIndex { $0.key == key }
+    }
+
     /// Setting a key that exists replaces its value in place; `nil` removes it.
     package subscript(key: String) -> JSONValue? {
-        get { members.first { $0.key == key }?.value }
+        get { position(of: key).map { members[$0].value } }
         set {
-            let index = members.firstIndex { $0.key == key }
-            switch (index, newValue) {
+            switch (position(of: key), newValue) {
             case let (i?, value?): members[i].value = value
-            case let (i?, nil): members.remove(at: i)
-            case let (nil, value?): members.append(Member(key: key, value: value))
+            case let (i?, nil):
+                members.remove(at: i)
+                if index != nil { rebuildIndex() }
+            case let (nil, value?):
+                members.append(Member(key: key, value: value))
+                if index != nil { index![key] = members.count - 1 } else if members.count > Self.indexThreshold { rebuildIndex() }
             case (nil, nil): break
             }
         }
+    }
+
+    private mutating func rebuildIndex() {
+        var built: [String: Int] = [:]
+        built.reserveCapacity(members.count)
+        for (i, member) in members.enumerated() { built[member.key] = i }
+        index = built
     }
 
     package func makeIterator() -> IndexingIterator<[Member]> { members.makeIterator() }
@@ -69,7 +88,6 @@ extension JSONValue {
     package var isNull: Bool { self == .null }
     /// The number as an exact integer, if it is one.
     package var intValue: Int? { if case .number(let n) = self { Int(n) } else { nil } }
-    package var doubleValue: Double? { if case .number(let n) = self { Double(n) } else { nil } }
 
     package static func int(_ value: Int) -> JSONValue { .number(String(value)) }
 

@@ -1,7 +1,7 @@
 /// The identifier rules of the spec and libcni (`utils.ValidateContainerID`, …).
 package enum Validation {
     /// Container IDs and network names: `^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`.
-    static func isIdentifier(_ s: String) -> Bool {
+    package static func isIdentifier(_ s: String) -> Bool {
         guard let first = s.utf8.first, isAlnum(first) else { return false }
         return s.utf8.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
     }
@@ -11,9 +11,19 @@ package enum Validation {
             || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b)
     }
 
+    /// Longer IDs could not name the cache files derived from them (NAME_MAX is
+    /// 255 bytes; runtimes use 64 hex digits).
+    package static let maximumContainerIDLength = 128
+
     package static func containerID(_ id: String) throws(CNIError) {
+        guard id.utf8.count <= maximumContainerIDLength else {
+            throw .invalidEnv("CNI_CONTAINERID is \(id.utf8.count) bytes long, more than \(maximumContainerIDLength)")
+        }
         guard isIdentifier(id) else { throw .invalidEnv("invalid characters in CNI_CONTAINERID \"\(id)\"") }
     }
+
+    /// Whether ADD would accept `id` (a DEL of any other ID has nothing to undo).
+    package static func isContainerID(_ id: String) -> Bool { (try? containerID(id)) != nil }
 
     /// Network names end up in file names (the results cache), so the rule protects the node too.
     package static func networkName(_ name: String) throws(CNIError) {

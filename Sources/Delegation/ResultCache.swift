@@ -2,7 +2,7 @@ import CNISpec
 import SystemSupport
 
 /// One file of the libcni results cache, in libcni's own format, so tools that
-/// read libcni caches (and a later libcni-based runtime) understand ours.
+/// read libcni caches (and Go Multus after a rollback) understand ours.
 package struct CachedResult: Sendable, Equatable {
     package var containerID: String
     package var networkName: String
@@ -15,7 +15,7 @@ package struct CachedResult: Sendable, Equatable {
     package var result: JSONValue?
 
     package init(containerID: String, networkName: String, ifName: String, netns: String, config: [UInt8],
-                cniArgs: CNIArgs, capabilityArgs: JSONObject, result: JSONValue?) {
+                 cniArgs: CNIArgs, capabilityArgs: JSONObject, result: JSONValue?) {
         self.containerID = containerID
         self.networkName = networkName
         self.ifName = ifName
@@ -56,28 +56,37 @@ package struct CachedResult: Sendable, Equatable {
     }
 }
 
-/// `<cacheDir>/results/<network>-<containerID>-<ifname>`, as libcni lays it out.
+/// `<cacheDir>/results/<network>-<containerID>-<ifname>`, as libcni lays it
+/// out. `results` is opened without following links: a link planted there
+/// must not make us write elsewhere.
 package struct ResultCache: Sendable {
-    package var cacheDir: String
+    package let cacheDir: String
+    static let folderName = "results"
+    /// A name longer than this cannot be written (NAME_MAX 255, less the
+    /// temporary suffix of an atomic write).
+    package static let maximumFileNameLength = 224
 
     package init(cacheDir: String) { self.cacheDir = cacheDir }
 
-    package var directory: String { Paths.join(cacheDir, "results") }
+    package var directory: String { Paths.join(cacheDir, Self.folderName) }
 
-    package func path(network: String, containerID: String, ifName: String) -> String {
-        Paths.join(directory, "\(network)-\(containerID)-\(ifName)")
+    package static func fileName(network: String, containerID: String, ifName: String) -> String {
+        "\(network)-\(containerID)-\(ifName)"
+    }
+
+    private func folder(create: Bool) throws(SystemError) -> Directory {
+        try Directory(opening: cacheDir, create: create).subdirectory(Self.folderName, create: create)
     }
 
     package func save(_ entry: CachedResult) throws(CNIError) {
-        do {
-            try FileSystem.writeAtomically(path(network: entry.networkName, containerID: entry.containerID, ifName: entry.ifName),
-                                           entry.json.serializedBytes)
-        } catch { throw error.cniError }
+        let name = Self.fileName(network: entry.networkName, containerID: entry.containerID, ifName: entry.ifName)
+        do { try folder(create: true).writeAtomically(name, entry.json.serializedBytes) } catch { throw error.cniError }
     }
 
     /// The entry, or nil when absent or unreadable (a broken cache never blocks a DEL).
     package func load(network: String, containerID: String, ifName: String) -> CachedResult? {
-        load(path: path(network: network, containerID: containerID, ifName: ifName))
+        guard let dir = try? folder(create: false) else { return nil }
+        return load(Self.fileName(network: network, containerID: containerID, ifName: ifName), in: dir)
     }
 
     /// Replaces the cached result of an attachment (after Multus changed its routes).
@@ -88,21 +97,39 @@ package struct ResultCache: Sendable {
     }
 
     package func remove(network: String, containerID: String, ifName: String) throws(CNIError) {
-        do { try FileSystem.remove(path(network: network, containerID: containerID, ifName: ifName)) } catch { throw error.cniError }
+        let name = Self.fileName(network: network, containerID: containerID, ifName: ifName)
+        do { try folder(create: false).remove(name) } catch {
+            if !error.isNotFound { throw error.cniError }
+        }
     }
 
     /// Every readable entry, optionally only one container's. Names alone are
     /// ambiguous (network names may contain '-'), so the file content decides.
     package func entries(containerID: String? = nil) -> [CachedResult] {
-        FileSystem.list(directory).compactMap { name -> CachedResult? in
+        guard let dir = try? folder(create: false) else { return [] }
+        return dir.list().compactMap { name -> CachedResult? in
             if let containerID, !name.contains("-\(containerID)-") { return nil }
-            guard !name.contains(".tmp-"), let entry = load(path: Paths.join(directory, name)) else { return nil }
+            guard !Directory.isTemporary(name), let entry = load(name, in: dir) else { return nil }
             return containerID == nil || entry.containerID == containerID ? entry : nil
         }
     }
 
-    private func load(path: String) -> CachedResult? {
-        guard let bytes = try? FileSystem.read(path), let json = try? JSONValue(parsing: bytes) else { return nil }
+    /// Temporary files of killed writers: one container's, or (GC) every one
+    /// older than a minute.
+    package func removeLeftovers(containerID: String?, now: Int = WallClock.now().seconds) {
+        guard let dir = try? folder(create: false) else { return }
+        for name in dir.list() where Directory.isTemporary(name) {
+            if let containerID {
+                guard name.contains("-\(containerID)-") else { continue }
+            } else if dir.age(of: name, now: now) < 60 {
+                continue
+            }
+            try? dir.remove(name)
+        }
+    }
+
+    private func load(_ name: String, in dir: Directory) -> CachedResult? {
+        guard let bytes = try? dir.read(name, limit: 16 << 20), let json = try? JSONValue(parsing: bytes) else { return nil }
         return CachedResult(json: json)
     }
 }

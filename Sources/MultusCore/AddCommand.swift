@@ -1,74 +1,108 @@
 import CNISpec
 import Delegation
 import KubeAPI
+import NetworkStatus
 
-extension Multus {
-    /// ADD: look up the pod, plan, record the plan, run every delegate in order,
-    /// fix the default route, publish network-status — and undo all of it if any
-    /// step fails. Returns the master's result for the runtime.
-    package func add() throws(CNIError) -> JSONValue {
-        try waitForReadiness()
-        let pod = try lookupPod()
-        var networks: [PlannedNetwork]
-        do {
-            networks = try resolver.networks(podNamespace: podKey?.namespace, pod: pod)
-        } catch {
-            if let pod, error.msg.hasPrefix(NetworkResolver.noNetworkFound) {
-                post(PodEvent(pod: podKey!, podUID: pod.metadata.uid, type: "Warning", reason: "NoNetworkFound", message: error.msg))
-            }
-            throw error.prefixed(context("plan"))
+/// ADD: look up the pod, fetch and plan, record the plan, run every delegate
+/// in order, fix the default route, convert the answer and publish
+/// network-status — and undo all of it if any step fails. Everything that can
+/// fail happens before the last effect (the network-status write) or is rolled back.
+struct AddCommand {
+    let invocation: Invocation
+
+    func run() throws(CNIError) -> JSONValue {
+        let inv = invocation
+        try inv.waitForReadiness()
+        try inv.sandbox.checkNamespace(inv.env.netns)
+        let fetcher = Fetcher(invocation: inv)
+        let pod: Pod?
+        switch try fetcher.lookupPod(forDelete: false) {
+        case .notInKubernetes: pod = nil
+        case .notFound(let key):
+            // A pod deleted before its sandbox got networks must not take addresses (as Go Multus ≥ 4.2).
+            inv.logger.info("\(inv.context("pod")): pod \(key) not found; no network attached, empty result")
+            return try emptyResult()
+        case .found(let found): pod = found
         }
-        try assignDevices(&networks, pod: pod)
-        let plan = try planner.attachments(for: networks, env: env)
+        let plan: [Attachment]
+        do {
+            let request = try NetworkRequest(config: inv.config, podNamespace: inv.podKey?.namespace, pod: pod)
+            plan = try Planner(config: inv.config, env: inv.env).attachments(fetcher.inputs(for: request, pod: pod))
+        } catch {
+            throw error.prefixed(inv.context("plan"))
+        }
         for attachment in plan where !attachment.isMaster {
-            if try sandbox.interfaceExists(named: attachment.ifName, inNetns: env.netns) {
-                throw .invalidConfig("\(context(attachment.delegate.statusName)): cannot set interface name to \"\(attachment.ifName)\": an interface of that name already exists in \(env.netns)")
+            if try inv.sandbox.interfaceExists(named: attachment.ifName, inNetns: inv.env.netns) {
+                throw .invalidConfig("\(inv.context(attachment.statusName)): cannot set interface name to \"\(attachment.ifName)\": an interface of that name already exists in \(inv.env.netns)")
             }
         }
 
         // Written before the first delegate runs: a crash from here on still
         // leaves DEL the list of what to undo.
-        try attachmentCache.save(AttachmentRecord(containerID: env.containerID, netns: env.netns,
-                                                  attachments: plan.map(\.cached)))
+        inv.scratch.clearDeleted(containerID: inv.env.containerID)
+        try inv.scratch.save(containerID: inv.env.containerID, plan.map(\.cached))
         var results: [JSONValue] = []
         for (index, attachment) in plan.enumerated() {
-            let network = attachment.delegate.statusName
-            logger.info("\(context(network)): ADD \(attachment.network.plugins.map(\.type)) as \(attachment.ifName)")
+            inv.logger.info("\(inv.context(attachment.statusName)): ADD \(attachment.network.plugins.map(\.type)) as \(attachment.ifName)")
             do {
-                try seedDeviceInfo(attachment)
-                results.append(try runner.add(attachment.network, attachment.runtimeConf(containerID: env.containerID, netns: env.netns)))
+                inv.seedDeviceInfo(of: attachment)
+                results.append(try inv.runner.add(attachment.network, attachment.runtimeConf(containerID: inv.env.containerID,
+                                                                                             netns: inv.env.netns)))
             } catch {
-                let failure = error.prefixed("\(context(network)): error adding container to network \"\(network)\"")
-                logger.error("\(failure.description)")
-                rollBack(plan[...index])
+                let failure = error.prefixed("\(inv.context(attachment.statusName)): error adding container to network \"\(attachment.statusName)\"")
+                rollBack(plan, attempted: index + 1)
                 throw failure
             }
         }
         do {
-            try applyDefaultRoutes(plan, &results)
-            if let pod, let key = podKey { try publish(plan, results, for: pod, key) }
+            try DefaultRouteFixup(invocation: inv).apply(plan, &results)
+            let answer = try CNIResult.convert(results[0], from: plan[0].network.cniVersion, to: inv.config.cniVersion)
+            if let pod, let key = inv.podKey { try publish(plan, results, pod: pod, key: key) }
+            return answer
         } catch {
-            logger.error("\(error.description)")
-            rollBack(plan[...])
+            rollBack(plan, attempted: plan.count)
             throw error
         }
-        return try CNIResult.convert(results[0], from: plan[0].network.cniVersion, to: config.cniVersion)
     }
 
-    /// Deletes what ADD created (including the failing delegate, which may have
-    /// half-configured), in reverse, then drops the scratch cache. A delegate
-    /// whose DEL fails keeps its results cache entry, so the runtime's DEL retries it.
-    func rollBack(_ attempted: ArraySlice<Attachment>) {
-        for attachment in attempted.reversed() {
-            do {
-                try runner.del(attachment.network, attachment.runtimeConf(containerID: env.containerID, netns: env.netns))
-            } catch {
-                logger.error("\(context(attachment.delegate.statusName)): rollback DEL failed: \(error.description)")
-            }
-            removeDeviceInfo(attachment)
+    /// Deletes what ADD created (the failing delegate too: it may have
+    /// half-configured), in reverse; what cannot be deleted stays reachable.
+    private func rollBack(_ plan: [Attachment], attempted count: Int) {
+        let teardown = Teardown(invocation: invocation)
+        let attempted = Array(plan.prefix(count))
+        let outcome = teardown.delete(attempted, containerID: invocation.env.containerID, netns: invocation.env.netns,
+                                      what: "rollback DEL")
+        teardown.settle(containerID: invocation.env.containerID, outcome, all: attempted)
+    }
+
+    /// network-status and the events, in one round. A pod deleted meanwhile
+    /// is not an error; any other failed write is.
+    private func publish(_ plan: [Attachment], _ results: [JSONValue], pod: Pod, key: ObjectKey) throws(CNIError) {
+        guard let cluster = invocation.cluster else { return }
+        let outcomes = zip(plan, results).map { attachment, result in
+            AttachmentOutcome(network: attachment.statusName, ifName: attachment.ifName, result: result,
+                              resultVersion: attachment.network.cniVersion, isDefault: attachment.isMaster,
+                              deviceInfo: invocation.deviceInfo(for: attachment))
         }
-        do { try attachmentCache.remove(containerID: env.containerID) } catch {
-            logger.error("rollback: \(error.description)")
+        let (value, events) = try StatusPublisher.prepare(outcomes, pod: key, podUID: pod.metadata.uid)
+        let (status, failedEvents) = StatusPublisher(cluster: cluster).publish(value: value, events: events, to: key)
+        for (event, error) in failedEvents { invocation.logger.info("event \(event.reason) on \(key) not posted: \(error)") }
+        switch status {
+        case .success(.written): return
+        case .success(.podGone): invocation.logger.info("\(invocation.context("network-status")): pod \(key) is gone; network-status not written")
+        case .failure(let error):
+            throw error.cniError(context: "\(invocation.context("network-status")): writing network-status of pod \(key)")
         }
+    }
+
+    /// Go Multus's answer when the pod is gone: the interface, in the sandbox,
+    /// with the unspecified address (so that every result version can carry it).
+    private func emptyResult() throws(CNIError) -> JSONValue {
+        let result: JSONValue = [
+            "cniVersion": "1.0.0",
+            "interfaces": [["name": .string(invocation.env.ifName), "sandbox": .string(invocation.env.netns)]],
+            "ips": [["address": "0.0.0.0/0", "gateway": "0.0.0.0"]],
+        ]
+        return try CNIResult.convert(result, from: .v1_0_0, to: invocation.config.cniVersion)
     }
 }

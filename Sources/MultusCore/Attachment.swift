@@ -4,43 +4,45 @@ import Delegation
 /// One delegate to run for one pod: the network, the interface it creates in
 /// the sandbox, and the per-network CNI_ARGS and capability values.
 package struct Attachment: Sendable, Equatable {
-    package var delegate: Delegate
+    package var network: NetworkConfigList
+    /// The name network-status shows: `<namespace>/<nad>` or the config's name.
+    package var statusName: String
     package var ifName: String
     package var args: CNIArgs
     package var capabilityArgs: JSONObject
     package var isMaster: Bool
-    /// Gateways from the selection's `default-route`: this interface gets the pod's default route.
-    package var defaultRoute: [String]
+    /// What the pod's selection asked (Go Multus's DEL rebuilds from these; `defaultRoute` is acted on here).
+    package var requests: SelectionRequests
     /// The device (SR-IOV VF, …) given to this attachment, if any.
-    package var device: AttachmentDevice?
+    package var device: CachedDevice?
 
-    package init(delegate: Delegate, ifName: String, args: CNIArgs, capabilityArgs: JSONObject, isMaster: Bool,
-                defaultRoute: [String] = [], device: AttachmentDevice? = nil) {
-        self.delegate = delegate
+    package init(network: NetworkConfigList, statusName: String? = nil, ifName: String, args: CNIArgs = CNIArgs(),
+                 capabilityArgs: JSONObject = JSONObject(), isMaster: Bool, requests: SelectionRequests = SelectionRequests(),
+                 device: CachedDevice? = nil) {
+        self.network = network
+        self.statusName = statusName ?? network.name
         self.ifName = ifName
         self.args = args
         self.capabilityArgs = capabilityArgs
         self.isMaster = isMaster
-        self.defaultRoute = defaultRoute
+        self.requests = requests
         self.device = device
     }
 
-    package var network: NetworkConfigList { delegate.network }
+    package var defaultRoute: [String] { requests.defaultRoute }
 
     func runtimeConf(containerID: String, netns: String) -> RuntimeConf {
         RuntimeConf(containerID: containerID, netns: netns, ifName: ifName, args: args, capabilityArgs: capabilityArgs)
     }
 
     var cached: CachedAttachment {
-        var extra = JSONObject()
-        if let device { extra[AttachmentDevice.extraKey] = device.json }
-        return CachedAttachment(network: delegate.statusName, ifName: ifName, config: network.source, args: args,
-                                capabilityArgs: capabilityArgs, isMaster: isMaster, extra: extra)
+        CachedAttachment(network: statusName, ifName: ifName, config: network.source, args: args,
+                         capabilityArgs: capabilityArgs, isMaster: isMaster, device: device, requests: requests)
     }
 
     init(cached: CachedAttachment) throws(CNIError) {
-        self.init(delegate: Delegate(network: try NetworkConfigList(json: cached.config), statusName: cached.network),
-                  ifName: cached.ifName, args: cached.args, capabilityArgs: cached.capabilityArgs,
-                  isMaster: cached.isMaster, device: AttachmentDevice(json: cached.extra[AttachmentDevice.extraKey]))
+        self.init(network: try NetworkConfigList(json: cached.config), statusName: cached.network, ifName: cached.ifName,
+                  args: cached.args, capabilityArgs: cached.capabilityArgs, isMaster: cached.isMaster,
+                  requests: cached.requests, device: cached.device)
     }
 }

@@ -1,8 +1,8 @@
 import CNISpec
 import Delegation
 import KubeAPI
-import MultusLogging
 import Logging
+import MultusLogging
 import SystemSupport
 #if canImport(Glibc)
 import Glibc
@@ -11,9 +11,24 @@ import Glibc
 /// CNI mode: one request in (environment + stdin), one answer out (stdout +
 /// exit status). Every failure becomes a CNI error object.
 package enum CNIEntryPoint {
-    package struct Outcome: Sendable {
+    package struct Outcome: Sendable, Equatable {
         package var stdout: String
         package var exitStatus: Int32
+    }
+
+    /// The parts a call acts through; the daemon and tests bring their own.
+    package struct Services: Sendable {
+        package var sandbox: any SandboxNetworking
+        package var executor: any PluginExecuting
+        /// The cluster for a configuration (the API server, a manifest folder, a watch cache).
+        package var cluster: @Sendable (MultusConfig) -> (any ClusterState)?
+
+        package init(sandbox: any SandboxNetworking = NetlinkSandbox(), executor: any PluginExecuting = ProcessPluginExecutor(),
+                     cluster: @escaping @Sendable (MultusConfig) -> (any ClusterState)? = CNIEntryPoint.clusterState(for:)) {
+            self.sandbox = sandbox
+            self.executor = executor
+            self.cluster = cluster
+        }
     }
 
     /// The most configuration we read from stdin; a multus config with every
@@ -22,7 +37,7 @@ package enum CNIEntryPoint {
 
     /// `stdin` is read only when the command needs a configuration (VERSION
     /// answers whatever stdin holds).
-    package static func run(environment: ProcessEnvironment, sandbox: any SandboxNetworking,
+    package static func run(environment: ProcessEnvironment, services: Services = Services(),
                             stdin: () throws(SystemError) -> [UInt8] = {
                                 try ProcessEnvironment.readStandardInput(limit: maximumConfigBytes)
                             }) -> Outcome {
@@ -30,7 +45,6 @@ package enum CNIEntryPoint {
         do throws(CNIError) {
             let env = try CNIEnvironment(environment: environment.values)
             if env.command == .version { return Outcome(stdout: CNIVersion.versionInfo.serialized, exitStatus: 0) }
-
             let input: [UInt8]
             do { input = try stdin() } catch {
                 throw CNIError.io("cannot read the multus configuration from stdin: \(error.reason)")
@@ -45,35 +59,42 @@ package enum CNIEntryPoint {
             }
             let config = try MultusConfig(json: json)
             let logger = MultusLogging.makeLogger(settings: config.log)
-            logger.debug("\(env.command.rawValue) container=\(env.containerID) netns=\(env.netns) ifname=\(env.ifName) args=\(env.args.text) config=\(redactedForLog(config.source).serialized)")
-            let cluster = clusterState(for: config)
-            let multus = Multus(config: config, env: env, processEnvironment: environment.entries,
-                                sandbox: sandbox, cluster: cluster, logger: logger)
+            let cluster = services.cluster(config)
+            defer { cluster?.shutdown() }
+            let invocation = Invocation(
+                config: config, env: env,
+                runner: Invocation.runner(config: config, env: env, processEnvironment: environment.entries,
+                                          executor: services.executor),
+                sandbox: services.sandbox, cluster: cluster, logger: logger)
             // swift-log evaluates the message only when debug is enabled.
+            logger.debug("\(env.command.rawValue) container=\(env.containerID) netns=\(env.netns) ifname=\(env.ifName) args=\(env.args.text) config=\(redactedForLog(config.source).serialized)")
             defer { logger.debug("\(env.command.rawValue) finished for \(env.containerID); peak RSS \(peakRSSKiB()) KiB") }
-            let stdout: String
             do throws(CNIError) {
-                switch env.command {
-                case .add: stdout = try multus.add().serialized
-                case .del: try multus.del(); stdout = ""
-                case .check: try multus.check(); stdout = ""
-                case .status: try multus.status(); stdout = ""
-                case .gc: try multus.gc(); stdout = ""
-                case .version: stdout = ""
-                }
+                return Outcome(stdout: try run(env.command, invocation), exitStatus: 0)
             } catch {
-                cluster?.shutdown()
+                MultusLogging.logFailure("\(env.command.rawValue) of container \(env.containerID) failed: \(error.description)",
+                                         settings: config.log, logger: logger)
                 throw error
             }
-            cluster?.shutdown()
-            return Outcome(stdout: stdout, exitStatus: 0)
         } catch {
             return Outcome(stdout: error.json(cniVersion: errorVersion).serialized, exitStatus: 1)
         }
     }
 
+    static func run(_ command: CNICommand, _ invocation: Invocation) throws(CNIError) -> String {
+        switch command {
+        case .add: return try AddCommand(invocation: invocation).run().serialized
+        case .del: try DelCommand(invocation: invocation).run()
+        case .check: try CheckCommand(invocation: invocation).run()
+        case .status: try StatusCommand(invocation: invocation).run()
+        case .gc: try GCCommand(invocation: invocation).run()
+        case .version: break
+        }
+        return ""
+    }
+
     /// The API server (kubeconfig) or a manifest folder; connected on first use.
-    static func clusterState(for config: MultusConfig) -> (any ClusterState)? {
+    package static func clusterState(for config: MultusConfig) -> (any ClusterState)? {
         if let kubeconfig = config.kubeconfig {
             return LazyClusterState { () throws(KubeError) -> any ClusterState in
                 try APIServerClusterState.connect(kubeconfigPath: kubeconfig)

@@ -1,83 +1,91 @@
 import CNISpec
 import Delegation
+import KubeAPI
 import SystemSupport
 
-extension Multus {
-    /// DEL: undo every recorded attachment in reverse. Idempotent, needs no API,
-    /// and tolerates a netns that is already gone.
-    package func del() throws(CNIError) {
-        if let file = config.readinessIndicatorFile, !ReadinessIndicator(path: file).isReady() {
-            logger.info("DEL: readiness indicator \(file) is missing; deleting anyway")
+/// DEL: undo every recorded attachment in reverse. Idempotent, needs no API
+/// when the caches are there, and tolerates a netns that is already gone. A
+/// DEL after a finished DEL does nothing at all: no delegate, no API request.
+struct DelCommand {
+    let invocation: Invocation
+
+    func run() throws(CNIError) {
+        let inv = invocation
+        let containerID = inv.env.containerID
+        // An ID ADD would have refused names nothing we could have made.
+        guard Validation.isContainerID(containerID) else {
+            inv.logger.info("DEL: CNI_CONTAINERID \"\(containerID.prefix(64))…\" could never have been added; nothing to delete")
+            return
+        }
+        if let file = inv.config.readinessIndicatorFile, !ReadinessIndicator(path: file).isReady() {
+            inv.logger.info("DEL: readiness indicator \(file) is missing; deleting anyway")
         }
         // Plugins treat an empty CNI_NETNS as "the sandbox is gone: release what you hold".
-        let netns = env.netns.isEmpty || FileSystem.exists(env.netns) ? env.netns : ""
+        let netns = inv.env.netns.isEmpty || FileSystem.exists(inv.env.netns) ? inv.env.netns : ""
 
-        var attachments: [Attachment]
-        switch attachmentCache.load(containerID: env.containerID) {
-        case .found(let record):
-            attachments = []
-            for cached in record.attachments {
-                // One damaged entry must not keep the others from being freed.
-                do { attachments.append(try Attachment(cached: cached)) } catch {
-                    logger.error("\(context(cached.network)): cached attachment unusable: \(error.description)")
-                }
-            }
+        let attachments: [Attachment]
+        switch inv.scratch.load(containerID: containerID, context: inv.goDelegateContext) {
+        case .found(let cached):
+            attachments = usable(cached)
         case .unreadable(let why):
-            logger.error("DEL \(env.containerID): \(why); falling back to the results cache")
-            attachments = attachmentsFromCachesOrPod()
+            inv.logger.error("DEL \(containerID): \(why); falling back to the results cache")
+            attachments = fromResultsCacheOrPod()
         case .missing:
-            attachments = attachmentsFromCachesOrPod()
-        }
-
-        var firstFailure: CNIError?
-        for attachment in attachments.reversed() {
-            let network = attachment.delegate.statusName
-            do {
-                try runner.del(attachment.network, attachment.runtimeConf(containerID: env.containerID, netns: netns))
-            } catch {
-                let failure = error.prefixed("\(context(network)): error deleting container from network \"\(network)\"")
-                logger.error("\(failure.description)")
-                firstFailure = firstFailure ?? failure
+            if inv.scratch.isDeleted(containerID: containerID) {
+                inv.logger.debug("DEL \(containerID): already deleted")
+                return
             }
-            removeDeviceInfo(attachment)
+            attachments = fromResultsCacheOrPod()
         }
-        // With retryDeleteOnError the scratch cache stays for the runtime's retry;
-        // without it a retry still finds the failed delegate in the results cache.
-        if firstFailure == nil || !config.retryDeleteOnError {
-            try attachmentCache.remove(containerID: env.containerID)
-        }
-        if let firstFailure { throw firstFailure }
+        let teardown = Teardown(invocation: inv)
+        let outcome = teardown.delete(attachments, containerID: containerID, netns: netns, what: "DEL")
+        teardown.settle(containerID: containerID, outcome, all: attachments)
+        inv.scratch.pruneDeleted()
+        if let failure = outcome.firstFailure { throw failure }
     }
 
-    /// Without a scratch cache: the results cache, else (as Multus) the plan
-    /// rebuilt from the pod, else nothing to delete.
-    func attachmentsFromCachesOrPod() -> [Attachment] {
-        let cached = attachmentsFromResultCache()
-        guard cached.isEmpty, cluster != nil else { return cached }
+    /// One damaged entry must not keep the others from being freed.
+    private func usable(_ cached: [CachedAttachment]) -> [Attachment] {
+        cached.compactMap { entry -> Attachment? in
+            do throws(CNIError) { return try Attachment(cached: entry) } catch {
+                invocation.logger.error("\(invocation.context(entry.network)): cached attachment unusable: \(error.description)")
+                return nil
+            }
+        }
+    }
+
+    /// Without a scratch cache: the results cache (so no address leaks), else
+    /// (as Multus) the plan rebuilt from the pod — with its devices, exactly as
+    /// ADD assigns them — else nothing to delete.
+    private func fromResultsCacheOrPod() -> [Attachment] {
+        let cached = fromResultsCache(invocation)
+        guard cached.isEmpty, invocation.cluster != nil else { return cached }
+        let fetcher = Fetcher(invocation: invocation)
         do {
-            guard let pod = try lookupPod() else { return [] }
-            let networks = try resolver.networks(podNamespace: podKey?.namespace, pod: pod)
-            return try planner.attachments(for: networks, env: env)
+            guard case .found(let pod) = try fetcher.lookupPod(forDelete: true) else { return [] }
+            let request = try NetworkRequest(config: invocation.config, podNamespace: invocation.podKey?.namespace, pod: pod)
+            let inputs = try fetcher.inputs(for: request, pod: pod, forDelete: true)
+            return try Planner(config: invocation.config, env: invocation.env, forDelete: true).attachments(inputs)
         } catch {
-            logger.error("DEL \(env.containerID): cannot rebuild the attachments from the pod: \(error.description)")
+            invocation.logger.error("DEL \(invocation.env.containerID): cannot rebuild the attachments from the pod: \(error.description)")
             return []
         }
     }
+}
 
-    /// Rebuilds attachments from libcni results-cache entries of this container,
-    /// so a lost scratch cache does not leak addresses. The entry for CNI_IFNAME
-    /// is the master: it is put first, so the reverse walk deletes it last.
-    func attachmentsFromResultCache() -> [Attachment] {
-        let entries = runner.cache.entries(containerID: env.containerID)
-        var attachments: [Attachment] = []
-        for entry in entries {
-            guard let net = try? NetworkConfigList(parsing: entry.config) else {
-                logger.error("results cache entry \(entry.networkName)/\(entry.ifName) has an unreadable config; skipped")
-                continue
-            }
-            attachments.append(Attachment(delegate: Delegate(network: net), ifName: entry.ifName, args: entry.cniArgs,
-                                          capabilityArgs: entry.capabilityArgs, isMaster: entry.ifName == env.ifName))
+/// Attachments rebuilt from the libcni results cache entries of one
+/// container. The entry for the call's CNI_IFNAME is the master: it comes
+/// first, so the reverse walk deletes it last.
+func fromResultsCache(_ invocation: Invocation, containerID: String? = nil) -> [Attachment] {
+    let id = containerID ?? invocation.env.containerID
+    var attachments: [Attachment] = []
+    for entry in invocation.runner.cache.entries(containerID: id) {
+        guard let network = try? NetworkConfigList(parsing: entry.config) else {
+            invocation.logger.error("results cache entry \(entry.networkName)/\(entry.ifName) has an unreadable config; skipped")
+            continue
         }
-        return attachments.sorted { $0.isMaster && !$1.isMaster }
+        attachments.append(Attachment(network: network, ifName: entry.ifName, args: entry.cniArgs,
+                                      capabilityArgs: entry.capabilityArgs, isMaster: entry.ifName == invocation.env.ifName))
     }
+    return attachments.sorted { $0.isMaster && !$1.isMaster }
 }

@@ -2,75 +2,62 @@ import CNISpec
 import Delegation
 import SystemSupport
 
-extension Multus {
-    /// GC (1.1.0): delete the attachments of every container not in
-    /// `cni.dev/valid-attachments`, with their caches, then forward GC to the
-    /// configured delegates with what is still valid for each.
-    package func gc() throws(CNIError) {
-        try waitForReadiness()
-        let validContainers = Set((config.validAttachments ?? []).compactMap { $0["containerID"]?.stringValue })
-        var remaining: [AttachmentRecord] = []
-        var firstFailure: CNIError?
+/// GC (1.1.0): delete the attachments of every container not in
+/// `cni.dev/valid-attachments`, with their caches and the leftovers of killed
+/// writers, then forward GC to the configured delegates with what is still
+/// valid for each. (Go Multus only forwards GC to the master.)
+struct GCCommand {
+    let invocation: Invocation
 
-        for containerID in attachmentCache.containerIDs() {
-            let stale = !validContainers.contains(containerID)
-            switch attachmentCache.load(containerID: containerID) {
-            case .found(let record) where !stale:
-                remaining.append(record)
-            case .found(let record):
-                let netns = FileSystem.exists(record.netns) ? record.netns : ""
-                if let failure = collect(containerID: containerID, netns: netns, record.attachments.compactMap { try? Attachment(cached: $0) }) {
-                    firstFailure = firstFailure ?? failure
-                }
-            case .unreadable where stale:
-                if let failure = collect(containerID: containerID, netns: "", attachments(fromResultsOf: containerID)) {
-                    firstFailure = firstFailure ?? failure
-                }
+    func run() throws(CNIError) {
+        let inv = invocation
+        try inv.waitForReadiness()
+        let valid = Set((inv.config.validAttachments ?? []).compactMap { $0["containerID"]?.stringValue })
+        var remaining: [(containerID: String, attachments: [CachedAttachment])] = []
+        var firstFailure: CNIError?
+        let teardown = Teardown(invocation: inv)
+
+        func collect(_ containerID: String, _ attachments: [Attachment], netns: String) {
+            inv.logger.info("GC: removing \(attachments.count) attachment(s) of stale container \(containerID)")
+            let outcome = teardown.delete(attachments, containerID: containerID, netns: netns, what: "GC")
+            teardown.settle(containerID: containerID, outcome, all: attachments)
+            firstFailure = firstFailure ?? outcome.firstFailure
+        }
+
+        let withScratchCache = inv.scratch.containerIDs()
+        for containerID in withScratchCache {
+            var scoped = inv
+            scoped.env.containerID = containerID
+            switch inv.scratch.load(containerID: containerID, context: scoped.goDelegateContext) {
+            case .found(let cached) where valid.contains(containerID):
+                remaining.append((containerID, cached))
+            case .found(let cached):
+                collect(containerID, cached.compactMap { try? Attachment(cached: $0) }, netns: "")
+            case .unreadable where !valid.contains(containerID):
+                collect(containerID, fromResultsCache(inv, containerID: containerID), netns: "")
             default:
                 break
             }
         }
         // Results-cache entries of stale containers that have no scratch cache.
-        let orphaned = Set(runner.cache.entries().map(\.containerID)).subtracting(validContainers)
-        for containerID in orphaned.sorted() where attachmentCache.load(containerID: containerID) == .missing {
-            if let failure = collect(containerID: containerID, netns: "", attachments(fromResultsOf: containerID)) {
-                firstFailure = firstFailure ?? failure
-            }
+        let orphaned = Set(inv.runner.cache.entries().map(\.containerID)).subtracting(valid)
+        for containerID in orphaned.sorted() where !withScratchCache.contains(containerID) {
+            collect(containerID, fromResultsCache(inv, containerID: containerID), netns: "")
         }
+        inv.scratch.removeLeftovers(containerID: nil)
+        inv.runner.cache.removeLeftovers(containerID: nil)
+        inv.scratch.pruneDeleted(keeping: valid)
 
-        for delegate in try configuredNetworks().map(\.delegate) {
-            let valid = remaining.flatMap { record in
+        for delegate in try configuredDelegates(inv) {
+            let stillValid = remaining.flatMap { record in
                 record.attachments.filter { $0.network == delegate.statusName }.map { cached -> JSONValue in
                     ["containerID": .string(record.containerID), "ifname": .string(cached.ifName)]
                 }
             }
-            do { try runner.gc(delegate.network, validAttachments: valid) } catch {
+            do { try inv.runner.gc(delegate.network, validAttachments: stillValid) } catch {
                 firstFailure = firstFailure ?? error.prefixed("GC of network \"\(delegate.statusName)\"")
             }
         }
         if let firstFailure { throw firstFailure }
-    }
-
-    /// Deletes one stale container's attachments in reverse and its scratch cache.
-    private func collect(containerID: String, netns: String, _ attachments: [Attachment]) -> CNIError? {
-        logger.info("GC: removing \(attachments.count) attachment(s) of stale container \(containerID)")
-        var failure: CNIError?
-        for attachment in attachments.reversed() {
-            do {
-                try runner.del(attachment.network, attachment.runtimeConf(containerID: containerID, netns: netns))
-                removeDeviceInfo(attachment)
-            } catch {
-                failure = failure ?? error.prefixed("GC: deleting \(attachment.delegate.statusName) of container \(containerID)")
-            }
-        }
-        if failure == nil { try? attachmentCache.remove(containerID: containerID) }
-        return failure
-    }
-
-    private func attachments(fromResultsOf containerID: String) -> [Attachment] {
-        var scoped = self
-        scoped.env.containerID = containerID
-        scoped.env.ifName = ""
-        return scoped.attachmentsFromResultCache()
     }
 }

@@ -31,6 +31,13 @@ package struct MultusConfig: Sendable {
     package var kubeletRootDir: String
     /// The device-info folder (`dp/` from device plugins, `cni/` ours).
     package var deviceInfoDir: String
+    /// The most networks one pod may ask for, cluster network and
+    /// defaultNetworks included: a pod naming 10 000 would otherwise run for
+    /// minutes and create thousands of interfaces.
+    package var maxNetworksPerPod: Int
+    /// How long one delegate plugin may run before it is killed with its
+    /// process group.
+    package var pluginTimeout: Duration
     /// GC's `cni.dev/valid-attachments`.
     package var validAttachments: [JSONValue]?
     package var source: JSONValue
@@ -40,6 +47,8 @@ package struct MultusConfig: Sendable {
     package static let defaultBinDir = "/opt/cni/bin"
     package static let defaultKubeletRootDir = "/var/lib/kubelet"
     package static let defaultDeviceInfoDir = "/var/run/k8s.cni.cncf.io/devinfo"
+    package static let defaultMaxNetworksPerPod = 64
+    package static let defaultPluginTimeoutSeconds = 60
 
     package init(parsing bytes: [UInt8]) throws(CNIError) {
         let json: JSONValue
@@ -54,84 +63,43 @@ package struct MultusConfig: Sendable {
             throw .decoding("multus configuration must be a JSON object, not \(json.kindName)")
         }
         source = json
-        let f = FieldReader(object: o)
+        let f = JSONFields(o)
         name = try f.string("name") ?? "multus-cni-network"
         cniVersion = try CNIVersion.parseSupported(try f.string("cniVersion") ?? CNIVersion.v1_0_0.description)
         confDir = try f.string("confDir") ?? Self.defaultConfDir
         cniDir = try f.string("cniDir") ?? Self.defaultCNIDir
         binDir = try f.string("binDir") ?? Self.defaultBinDir
         delegates = try f.array("delegates") ?? []
-        clusterNetwork = try f.string("clusterNetwork").flatMap { $0.isEmpty ? nil : $0 }
-        defaultNetworks = try f.stringArray("defaultNetworks") ?? []
-        kubeconfig = try f.string("kubeconfig").flatMap { $0.isEmpty ? nil : $0 }
-        manifestDir = try f.string("manifestDir").flatMap { $0.isEmpty ? nil : $0 }
+        clusterNetwork = try f.nonEmptyString("clusterNetwork")
+        defaultNetworks = try f.strings("defaultNetworks") ?? []
+        kubeconfig = try f.nonEmptyString("kubeconfig")
+        manifestDir = try f.nonEmptyString("manifestDir")
         log = try LogSettings(config: json)
-        readinessIndicatorFile = try f.string("readinessindicatorfile").flatMap { $0.isEmpty ? nil : $0 }
+        readinessIndicatorFile = try f.nonEmptyString("readinessindicatorfile")
         namespaceIsolation = try f.bool("namespaceIsolation") ?? false
-        multusNamespace = try f.string("multusNamespace") ?? "kube-system"
+        multusNamespace = try f.nonEmptyString("multusNamespace") ?? "kube-system"
         globalNamespaces = (try f.string("globalNamespaces") ?? "default")
             .split(separator: ",").map { String($0).trimmingSpace }.filter { !$0.isEmpty }
-        systemNamespaces = try f.stringArray("systemNamespaces") ?? ["kube-system"]
+        systemNamespaces = try f.strings("systemNamespaces") ?? ["kube-system"]
         retryDeleteOnError = try f.bool("retryDeleteOnError") ?? false
-        auxiliaryCNIChainName = try f.string("auxiliaryCNIChainName").flatMap { $0.isEmpty ? nil : $0 }
-        runtimeConfig = try f.object("runtimeConfig") ?? JSONObject()
+        auxiliaryCNIChainName = try f.nonEmptyString("auxiliaryCNIChainName")
+        runtimeConfig = try f.objectValue("runtimeConfig") ?? JSONObject()
         validAttachments = try f.array("cni.dev/valid-attachments")
-        kubeletRootDir = try f.string("kubeletRootDir").flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultKubeletRootDir
-        deviceInfoDir = try f.string("deviceInfoDir").flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultDeviceInfoDir
+        kubeletRootDir = try f.nonEmptyString("kubeletRootDir") ?? Self.defaultKubeletRootDir
+        deviceInfoDir = try f.nonEmptyString("deviceInfoDir") ?? Self.defaultDeviceInfoDir
+        maxNetworksPerPod = try f.int("maxNetworksPerPod") ?? Self.defaultMaxNetworksPerPod
+        let timeout = try f.int("pluginTimeoutSeconds") ?? Self.defaultPluginTimeoutSeconds
+        pluginTimeout = .seconds(timeout)
 
+        guard maxNetworksPerPod > 0 else {
+            throw .invalidConfig("\"maxNetworksPerPod\" must be at least 1, not \(maxNetworksPerPod)")
+        }
+        guard timeout > 0 else { throw .invalidConfig("\"pluginTimeoutSeconds\" must be at least 1, not \(timeout)") }
         for (i, delegate) in delegates.enumerated() where delegate.objectValue == nil {
             throw .invalidConfig("delegates[\(i)] must be an object, not \(delegate.kindName)")
         }
         if delegates.isEmpty && clusterNetwork == nil {
             throw .invalidConfig("multus configuration \"\(name)\" needs \"delegates\" or \"clusterNetwork\"")
         }
-    }
-}
-
-/// Typed reads of optional fields; a wrong type is code 7 naming the field.
-struct FieldReader {
-    var object: JSONObject
-
-    private func value(_ key: String) -> JSONValue? {
-        guard let v = object[key], !v.isNull else { return nil }
-        return v
-    }
-
-    private func mismatch(_ key: String, _ expected: String, _ got: JSONValue) -> CNIError {
-        .invalidConfig("\"\(key)\" must be \(expected), not \(got.kindName) (\(got.serialized))")
-    }
-
-    func string(_ key: String) throws(CNIError) -> String? {
-        guard let v = value(key) else { return nil }
-        guard let s = v.stringValue else { throw mismatch(key, "a string", v) }
-        return s
-    }
-
-    func bool(_ key: String) throws(CNIError) -> Bool? {
-        guard let v = value(key) else { return nil }
-        guard let b = v.boolValue else { throw mismatch(key, "a boolean", v) }
-        return b
-    }
-
-    func array(_ key: String) throws(CNIError) -> [JSONValue]? {
-        guard let v = value(key) else { return nil }
-        guard let a = v.arrayValue else { throw mismatch(key, "an array", v) }
-        return a
-    }
-
-    func object(_ key: String) throws(CNIError) -> JSONObject? {
-        guard let v = value(key) else { return nil }
-        guard let o = v.objectValue else { throw mismatch(key, "an object", v) }
-        return o
-    }
-
-    func stringArray(_ key: String) throws(CNIError) -> [String]? {
-        guard let list = try array(key) else { return nil }
-        var out: [String] = []
-        for (i, element) in list.enumerated() {
-            guard let s = element.stringValue else { throw mismatch("\(key)[\(i)]", "a string", element) }
-            out.append(s)
-        }
-        return out
     }
 }

@@ -1,4 +1,6 @@
 import CNISpec
+import Delegation
+import KubeAPI
 
 /// One element of `k8s.v1.cni.cncf.io/networks` (the Network Plumbing WG
 /// NetworkSelectionElement): which NAD, and what the pod asks of it.
@@ -21,9 +23,12 @@ package struct NetworkSelection: Sendable, Equatable {
         self.interfaceRequest = interfaceRequest
     }
 
-    package var key: String { "\(namespace)/\(name)" }
+    package var key: ObjectKey { ObjectKey(namespace: namespace, name: name) }
 
-    static let annotation = "k8s.v1.cni.cncf.io/networks"
+    /// What Go Multus keeps of the selection in its scratch cache.
+    var requests: SelectionRequests {
+        SelectionRequests(mac: mac, ips: ips, infinibandGUID: infinibandGUID, defaultRoute: defaultRoute)
+    }
 
     /// Parses the annotation: JSON when it contains `[`, `{` or `"` (and then it
     /// must be an array), else `[namespace/]name[@ifname]` separated by commas.
@@ -36,9 +41,11 @@ package struct NetworkSelection: Sendable, Equatable {
     }
 
     private static func fail(_ why: String) -> CNIError {
-        .invalidConfig("invalid \(annotation) annotation: \(why)")
+        .invalidConfig("invalid \(WellKnownAnnotation.networks) annotation: \(why)")
     }
 
+    /// Namespace and name are DNS-1123 labels; the `@ifname` part follows the
+    /// CNI interface-name rule only (checked in `validate`), as in Go.
     private static func parseList(_ text: String, defaultNamespace: String) throws(CNIError) -> [NetworkSelection] {
         var result: [NetworkSelection] = []
         for rawItem in text.split(separator: ",", omittingEmptySubsequences: false) {
@@ -50,7 +57,7 @@ package struct NetworkSelection: Sendable, Equatable {
             guard atParts.count <= 2 else { throw fail("\"\(item)\" has more than one '@'") }
             let name = atParts[0]
             let ifName = atParts.count == 2 ? atParts[1] : ""
-            for part in [namespace, name, ifName] where !part.isEmpty && !isDNSLabel(part) {
+            for part in [namespace, name] where !part.isEmpty && !isDNSLabel(part) {
                 throw fail("\"\(part)\" in \"\(item)\" must consist of lower case alphanumeric characters or '-', and start and end with an alphanumeric character")
             }
             guard !name.isEmpty else { throw fail("\"\(item)\" names no network") }
@@ -77,47 +84,26 @@ package struct NetworkSelection: Sendable, Equatable {
         var result: [NetworkSelection] = []
         for (i, element) in elements.enumerated() {
             guard case .object(let o) = element else { throw fail("element \(i) must be an object, not \(element.kindName)") }
-            result.append(try selection(from: o, index: i, defaultNamespace: defaultNamespace))
+            result.append(try selection(from: JSONFields(o, path: "element \(i)", failure: fail), defaultNamespace: defaultNamespace))
         }
         return result
     }
 
-    private static func selection(from o: JSONObject, index i: Int, defaultNamespace: String) throws(CNIError) -> NetworkSelection {
-        func string(_ key: String) throws(CNIError) -> String? {
-            guard let v = o[key], !v.isNull else { return nil }
-            guard let s = v.stringValue else { throw fail("element \(i): \"\(key)\" must be a string, not \(v.kindName)") }
-            return s
-        }
-        func strings(_ key: String) throws(CNIError) -> [String] {
-            guard let v = o[key], !v.isNull else { return [] }
-            guard let list = v.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
-                throw fail("element \(i): \"\(key)\" must be an array of strings")
-            }
-            return list.compactMap(\.stringValue)
-        }
-        guard let name = try string("name"), !name.isEmpty else { throw fail("element \(i) has no \"name\"") }
-        let namespace = try string("namespace").flatMap { $0.isEmpty ? nil : $0 } ?? defaultNamespace
-        let interface = try string("interface")
-        let interfaceRequest = try string("interfaceRequest")
-        var s = NetworkSelection(name: name, namespace: namespace, interfaceRequest: interface ?? interfaceRequest)
-        if s.interfaceRequest?.isEmpty == true { s.interfaceRequest = nil }
-        s.ips = try strings("ips")
-        s.mac = try string("mac")
-        s.infinibandGUID = try string("infiniband-guid")
-        s.deviceID = try string("deviceID")
-        s.defaultRoute = try strings("default-route")
-        if let v = o["portMappings"], !v.isNull {
-            guard v.arrayValue != nil else { throw fail("element \(i): \"portMappings\" must be an array") }
-            s.portMappings = v
-        }
-        if let v = o["bandwidth"], !v.isNull {
-            guard v.objectValue != nil else { throw fail("element \(i): \"bandwidth\" must be an object") }
-            s.bandwidth = v
-        }
-        if let v = o["cni-args"], !v.isNull {
-            guard let args = v.objectValue else { throw fail("element \(i): \"cni-args\" must be an object") }
-            s.cniArgs = args
-        }
+    private static func selection(from f: JSONFields, defaultNamespace: String) throws(CNIError) -> NetworkSelection {
+        guard let name = try f.nonEmptyString("name") else { throw f.fail("name", "is missing") }
+        let namespace = try f.nonEmptyString("namespace") ?? defaultNamespace
+        // `interfaceRequest` is the pre-3.2 spelling, used when `interface` is absent.
+        let deprecated = try f.nonEmptyString("interfaceRequest")
+        let interface = try f.nonEmptyString("interface") ?? deprecated
+        var s = NetworkSelection(name: name, namespace: namespace, interfaceRequest: interface)
+        s.ips = try f.strings("ips") ?? []
+        s.mac = try f.nonEmptyString("mac")
+        s.infinibandGUID = try f.nonEmptyString("infiniband-guid")
+        s.deviceID = try f.nonEmptyString("deviceID")
+        s.defaultRoute = try f.strings("default-route") ?? []
+        s.portMappings = try f.array("portMappings").map(JSONValue.array)
+        s.bandwidth = try f.objectValue("bandwidth").map(JSONValue.object)
+        s.cniArgs = try f.objectValue("cni-args")
         return s
     }
 

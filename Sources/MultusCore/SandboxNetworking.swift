@@ -1,35 +1,43 @@
 import CNISpec
 import Netlink
+import SystemSupport
 
 /// What the meta-plugin itself does inside a pod's namespace (the delegates do
 /// the rest). Behind a protocol so planning tests need no namespaces.
 package protocol SandboxNetworking: Sendable {
+    /// Fails unless `path` is a network namespace (before any delegate runs).
+    func checkNamespace(_ path: String) throws(CNIError)
     func interfaceExists(named name: String, inNetns path: String) throws(CNIError) -> Bool
     /// Makes `ifName` the only interface with a default route of the gateway's
     /// family: removes the others' and adds one via `gateway`.
     func setDefaultRoute(via gateway: String, on ifName: String, inNetns path: String) throws(CNIError)
 }
 
-/// The real thing, over netlink (libnl-route).
+/// The real thing, over netlink (libnl-route), each piece of work on a thread
+/// of its own inside the namespace (SystemSupport's NetworkNamespace).
 package struct NetlinkSandbox: SandboxNetworking {
     package init() {}
 
+    package func checkNamespace(_ path: String) throws(CNIError) {
+        do { try NetworkNamespace.check(path) } catch { throw error.cniError }
+    }
+
     package func interfaceExists(named name: String, inNetns path: String) throws(CNIError) -> Bool {
-        try inNamespace(path, "inspect") { try NetlinkSocket().link(named: name) != nil }
+        try inNamespace(path, "inspect") { () throws(NetlinkError) in try NetlinkSocket().link(named: name) != nil }
     }
 
     package func setDefaultRoute(via gateway: String, on ifName: String, inNetns path: String) throws(CNIError) {
-        try inNamespace(path, "set the default route via \(gateway) on \(ifName)") {
+        try inNamespace(path, "set the default route via \(gateway) on \(ifName)") { () throws(NetlinkError) in
             let socket = try NetlinkSocket()
-            guard let link = try socket.link(named: ifName) else {
-                throw CNIError.io("interface \(ifName) does not exist")
-            }
+            guard let link = try socket.link(named: ifName) else { throw .requestFailed(operation: "find \(ifName)", code: 0) }
             let family: IPFamily = gateway.contains(":") ? .v6 : .v4
             var present = false
             // Every default route of this family that is not exactly the wanted
-            // one goes (Multus's filter misses 0.0.0.0/0: its issue #1444).
+            // one goes (Multus's filter misses 0.0.0.0/0: its issue #1444). A
+            // multipath route that merged another interface's default into ours
+            // (plugins add default routes with ECMP append) goes too.
             for route in try socket.routes(family: family) where route.isDefault {
-                if route.linkIndex == link.index && route.gateway == gateway {
+                if route.linkIndex == link.index && route.gateway == gateway && route.nexthopCount <= 1 {
                     present = true
                 } else {
                     try socket.deleteRoute(route)
@@ -41,13 +49,10 @@ package struct NetlinkSandbox: SandboxNetworking {
         }
     }
 
-    private func inNamespace<T>(_ path: String, _ what: String, _ body: () throws -> T) throws(CNIError) -> T {
-        do {
-            return try NetworkNamespace.run(inNamespaceAt: path, body)
-        } catch let error as CNIError {
-            throw error.prefixed("cannot \(what) in \(path)")
-        } catch {
-            throw CNIError.io("cannot \(what) in \(path): \(error)")
-        }
+    private func inNamespace<T: Sendable>(_ path: String, _ what: String,
+                                          _ body: @Sendable () throws(NetlinkError) -> T) throws(CNIError) -> T {
+        let outcome: Result<T, NetlinkError>
+        do { outcome = try NetworkNamespace.run(at: path, body) } catch { throw error.cniError.prefixed("cannot \(what)") }
+        do { return try outcome.get() } catch { throw CNIError.io("cannot \(what) in \(path): \(error)") }
     }
 }

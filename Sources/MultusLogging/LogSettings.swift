@@ -29,36 +29,11 @@ package struct LogSettings: Sendable, Equatable {
             throw CNIError.invalidConfig("the multus config must be a JSON object, got \(config.kindName)")
         }
         self.init()
-        if let file = try Self.string(object["logFile"], "logFile"), !file.isEmpty {
-            logFile = file
-        }
-        if let level = try Self.string(object["logLevel"], "logLevel"), let parsed = MultusLogLevel(name: level) {
-            logLevel = parsed
-        }
-        if let toStderr = try Self.bool(object["logToStderr"], "logToStderr") {
-            logToStderr = toStderr
-        }
-        switch object["logOptions"] {
-        case nil, .null?: break
-        case .object(let options)?: logOptions = try LogOptions(options)
-        case let other?: throw CNIError.invalidConfig("logOptions must be an object, got \(other.kindName)")
-        }
-    }
-
-    static func string(_ value: JSONValue?, _ field: String) throws(CNIError) -> String? {
-        switch value {
-        case nil, .null?: return nil
-        case .string(let s)?: return s
-        case let other?: throw CNIError.invalidConfig("\(field) must be a string, got \(other.kindName)")
-        }
-    }
-
-    static func bool(_ value: JSONValue?, _ field: String) throws(CNIError) -> Bool? {
-        switch value {
-        case nil, .null?: return nil
-        case .bool(let b)?: return b
-        case let other?: throw CNIError.invalidConfig("\(field) must be a boolean, got \(other.kindName)")
-        }
+        let f = JSONFields(object)
+        logFile = try f.nonEmptyString("logFile")
+        if let level = try f.string("logLevel"), let parsed = MultusLogLevel(name: level) { logLevel = parsed }
+        logToStderr = try f.bool("logToStderr") ?? true
+        if let options = try f.object("logOptions") { logOptions = try LogOptions(options) }
     }
 }
 
@@ -97,24 +72,12 @@ package struct LogOptions: Sendable, Equatable {
         return Int64(maxSize > 0 ? maxSize : Self.defaultMaxSize) * 1_048_576
     }
 
-    init(_ object: JSONObject) throws(CNIError) {
-        self.init()
-        if let v = try Self.integer(object["maxSize"], "maxSize") { maxSize = v }
-        if let v = try Self.integer(object["maxAge"], "maxAge") { maxAge = v }
-        if let v = try Self.integer(object["maxBackups"], "maxBackups") { maxBackups = v }
-        if let v = try LogSettings.bool(object["compress"], "logOptions.compress") { compress = v }
-    }
-
     /// Multus decodes these into Go `int`s: a fraction or a string is an error.
-    private static func integer(_ value: JSONValue?, _ field: String) throws(CNIError) -> Int? {
-        switch value {
-        case nil, .null?: return nil
-        case .number(let text)?:
-            guard let n = Int(text) else {
-                throw CNIError.invalidConfig("logOptions.\(field) must be an integer, got \(text)")
-            }
-            return n
-        case let other?: throw CNIError.invalidConfig("logOptions.\(field) must be a number, got \(other.kindName)")
-        }
+    init(_ f: JSONFields) throws(CNIError) {
+        self.init()
+        if let v = try f.int("maxSize") { maxSize = v }
+        if let v = try f.int("maxAge") { maxAge = v }
+        if let v = try f.int("maxBackups") { maxBackups = v }
+        if let v = try f.bool("compress") { compress = v }
     }
 }

@@ -3,8 +3,6 @@ import CNISpec
 /// Entries of `k8s.v1.cni.cncf.io/network-status` (Network Plumbing WG
 /// multi-net spec, as Multus writes them): one per sandbox interface.
 package enum NetworkStatusBuilder {
-    package static let annotation = "k8s.v1.cni.cncf.io/network-status"
-
     /// - Parameters:
     ///   - result: the delegate's result (any version; converted to 1.1.0 here).
     ///   - ifName: the attachment's interface, named when the result lists no sandbox interface.

@@ -1,3 +1,4 @@
+import CSystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -84,4 +85,11 @@ package enum FileSystem {
         guard let directory = try? Directory(opening: path) else { return [] }
         return directory.list()
     }
+}
+
+/// A pipe whose two ends are closed on exec (only explicit dup2 copies reach a child).
+package func makePipe() throws(SystemError) -> (read: Int32, write: Int32) {
+    var fds: [Int32] = [-1, -1]
+    guard csystem_pipe_cloexec(&fds) == 0 else { throw SystemError("create", "a pipe") }
+    return (fds[0], fds[1])
 }

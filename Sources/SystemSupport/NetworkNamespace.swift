@@ -34,9 +34,9 @@ package enum NetworkNamespace {
     }
 
     /// Runs `body` on a new thread inside the namespace at `path`, waits for it
-    /// and returns its result. `body` is synchronous on purpose.
-    package static func run<T: Sendable, E: Error>(at path: String, _ body: @Sendable () throws(E) -> T)
-        throws(Failure) -> Result<T, E> {
+    /// and returns its result. `body` is synchronous on purpose; the caller is
+    /// blocked while it runs, so nothing it touches is used concurrently.
+    package static func run<T, E: Error>(at path: String, _ body: () throws(E) -> T) throws(Failure) -> Result<T, E> {
         let target = open(path, O_RDONLY | O_CLOEXEC)
         guard target >= 0 else {
             let code = errno
@@ -46,8 +46,10 @@ package enum NetworkNamespace {
         let outcome = OutcomeBox<Result<T, E>>()
         // The thread is joined before this returns, so `body` never outlives the call.
         try withoutActuallyEscaping(body) { (body) throws(Failure) in
+            let work = OutcomeBox<() throws(E) -> T>()
+            work.value = body
             let thread = NamespaceThread(namespaceFD: target, path: path) {
-                do throws(E) { outcome.value = .success(try body()) } catch { outcome.value = .failure(error) }
+                do throws(E) { outcome.value = .success(try work.value!()) } catch { outcome.value = .failure(error) }
             }
             try thread.run()
         }
@@ -55,7 +57,8 @@ package enum NetworkNamespace {
     }
 }
 
-/// Set on the namespace thread, read by the caller after joining it.
+/// Handed to the namespace thread and read back after joining it: the join
+/// orders every access, so the box needs no lock.
 private final class OutcomeBox<T>: @unchecked Sendable {
     var value: T?
 }

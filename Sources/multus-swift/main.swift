@@ -11,7 +11,7 @@ import Glibc
 /// makes libgcc sort every unwind entry of this static binary first).
 let environment = ProcessEnvironment.current()
 if environment["CNI_COMMAND"] != nil {
-    let outcome = CNIEntryPoint.run(environment: environment, sandbox: NetlinkSandbox())
+    let outcome = CNIEntryPoint.run(environment: environment)
     if !outcome.stdout.isEmpty { print(outcome.stdout) }
     exit(outcome.exitStatus)
 }

@@ -5,13 +5,20 @@ import Testing
 struct NetworkSelectionTests {
     @Test func commaFormWithNamespacesAndInterfaceNames() throws {
         let s = try NetworkSelection.parse(" macvlan , other/sriov@data0,bridge@br1 ", defaultNamespace: "apps")
-        #expect(s.map(\.key) == ["apps/macvlan", "other/sriov", "apps/bridge"])
+        #expect(s.map(\.key.description) == ["apps/macvlan", "other/sriov", "apps/bridge"])
         #expect(s.map(\.interfaceRequest) == [nil, "data0", "br1"])
     }
 
-    @Test(arguments: ["Macvlan", "a/b/c", "net@if@x", "-bad", "ok@Bad_If"])
+    @Test(arguments: ["Macvlan", "a/b/c", "net@if@x", "-bad", "ok@a/b", "ok@has space", "ok@much-too-long-name", "ok@.."])
     func commaFormRejectsNamesThatAreNotDNSLabels(text: String) {
         #expect(throws: CNIError.self) { try NetworkSelection.parse(text, defaultNamespace: "apps") }
+    }
+
+    /// The `@ifname` part follows the CNI interface-name rule only, as in Go.
+    @Test func commaFormInterfaceNamesFollowTheCNIRuleOnly() throws {
+        let s = try NetworkSelection.parse("net1@my_if,default/net1@Data.100", defaultNamespace: "apps")
+        #expect(s.map(\.interfaceRequest) == ["my_if", "Data.100"])
+        #expect(s.map(\.key.description) == ["apps/net1", "default/net1"])
     }
 
     @Test func jsonFormReadsEveryKey() throws {
@@ -23,12 +30,12 @@ struct NetworkSelectionTests {
         """
         let s = try NetworkSelection.parse(text, defaultNamespace: "apps")
         #expect(s.count == 2)
-        #expect(s[0].key == "net/sriov" && s[0].interfaceRequest == "data0")
+        #expect(s[0].key.description == "net/sriov" && s[0].interfaceRequest == "data0")
         #expect(s[0].ips == ["10.1.1.5/24", "fd00::5"] && s[0].mac == "02:00:00:00:00:05")
         #expect(s[0].infinibandGUID == "c2:11:22:33:44:55:66:77" && s[0].deviceID == "0000:03:00.1")
         #expect(s[0].portMappings?.arrayValue?.count == 1 && s[0].bandwidth?["ingressRate"] == 1000)
         #expect(s[0].cniArgs?["vlan"] == "100" && s[0].defaultRoute == ["10.1.1.1"])
-        #expect(s[1].key == "apps/plain" && s[1].interfaceRequest == "legacy0")
+        #expect(s[1].key.description == "apps/plain" && s[1].interfaceRequest == "legacy0")
     }
 
     @Test(arguments: [

@@ -1,67 +1,49 @@
 import CNISpec
-import Glibc
+import SystemSupport
+import TestSupport
 import Testing
 @testable import MultusCore
 
+/// The readiness wait, on a fake clock: no test sleeps.
 @Suite struct ReadinessIndicatorTests {
     @Test func presentFileIsReadyAtOnce() throws {
-        let dir = LoggingTempDir("multus-readiness")
+        let dir = TemporaryDirectory("multus-readiness")
         defer { dir.remove() }
-        let path = dir.file("10-default.conf")
-        loggingWriteFile(path, "{}")
-        let indicator = ReadinessIndicator(path: path)
-        #expect(indicator.isReady())
-        let start = loggingMonotonicSeconds()
-        try indicator.waitUntilReady()
-        #expect(loggingMonotonicSeconds() - start < 0.5)
-    }
-
-    @Test func isReadyLooksOnceWithoutWaiting() {
-        let dir = LoggingTempDir("multus-readiness")
-        defer { dir.remove() }
-        let start = loggingMonotonicSeconds()
-        #expect(!ReadinessIndicator(path: dir.file("missing")).isReady())
-        #expect(loggingMonotonicSeconds() - start < 0.5)
+        let time = FakeTime()
+        try ReadinessIndicator(path: try dir.write("ready", "{}"), time: time).waitUntilReady()
+        #expect(time.slept.isEmpty)
         #expect(ReadinessIndicator(path: "").isReady())
+        #expect(!ReadinessIndicator(path: dir.file("missing")).isReady())
     }
 
-    @Test func waitsForAFileCreatedLater() throws {
-        let dir = LoggingTempDir("multus-readiness")
+    @Test func pollsEverySecondUntilTheFileAppears() throws {
+        let dir = TemporaryDirectory("multus-readiness")
         defer { dir.remove() }
         let path = dir.file("ready")
-        loggingAfter(seconds: 1.5) { loggingWriteFile(path, "ok") }
-        let start = loggingMonotonicSeconds()
-        try ReadinessIndicator(path: path, timeout: .seconds(10)).waitUntilReady()
-        let elapsed = loggingMonotonicSeconds() - start
-        // Polled every second: seen at the 2 s poll.
-        #expect(elapsed >= 1.4 && elapsed < 4, "elapsed \(elapsed)")
+        final class Creating: TimeSource, @unchecked Sendable {
+            let inner = FakeTime()
+            let path: String
+            init(path: String) { self.path = path }
+            var now: Duration { inner.now }
+            func sleep(for duration: Duration) {
+                inner.sleep(for: duration)
+                if inner.slept.count == 3 { try? FileSystem.writeAtomically(path, Array("ok".utf8)) }
+            }
+        }
+        let time = Creating(path: path)
+        try ReadinessIndicator(path: path, time: time).waitUntilReady()
+        #expect(time.inner.slept == [.seconds(1), .seconds(1), .seconds(1)])
     }
 
-    @Test func pollsAtTheGivenInterval() throws {
-        let dir = LoggingTempDir("multus-readiness")
-        defer { dir.remove() }
-        let path = dir.file("ready")
-        loggingAfter(seconds: 0.5) { loggingWriteFile(path, "ok") }
-        let start = loggingMonotonicSeconds()
-        try ReadinessIndicator(path: path, pollInterval: .milliseconds(100), timeout: .seconds(10)).waitUntilReady()
-        let elapsed = loggingMonotonicSeconds() - start
-        #expect(elapsed >= 0.45 && elapsed < 0.95, "elapsed \(elapsed)")
-    }
-
-    @Test func missingFileTimesOutWithCNIErrorNamingIt() {
-        let dir = LoggingTempDir("multus-readiness")
+    @Test func missingFileTimesOutAfter45SecondsWithMultusMessage() {
+        let dir = TemporaryDirectory("multus-readiness")
         defer { dir.remove() }
         let path = dir.file("never")
-        let start = loggingMonotonicSeconds()
-        do {
-            try ReadinessIndicator(path: path, timeout: .seconds(2)).waitUntilReady()
-            Issue.record("waitUntilReady returned without the file")
-        } catch {
-            let elapsed = loggingMonotonicSeconds() - start
-            #expect(elapsed >= 2 && elapsed < 3.5, "elapsed \(elapsed)")
-            #expect(error.code == CNIError.tryAgainLater)
-            #expect(error.msg == "have you checked that your default network is ready? still waiting for "
-                + "readinessindicatorfile @ \(path). pollimmediate error: timed out waiting for the condition")
-        }
+        let time = FakeTime()
+        let error = #expect(throws: CNIError.self) { try ReadinessIndicator(path: path, time: time).waitUntilReady() }
+        #expect(time.now == .seconds(45))
+        #expect(error?.code == CNIError.tryAgainLater)
+        #expect(error?.msg == "have you checked that your default network is ready? still waiting for "
+            + "readinessindicatorfile @ \(path). pollimmediate error: timed out waiting for the condition")
     }
 }

@@ -2,6 +2,7 @@ import CNISpec
 import Dispatch
 import Glibc
 import Logging
+import SystemSupport
 import Testing
 @testable import MultusLogging
 
@@ -341,9 +342,9 @@ import Testing
         (#"{"logLevel":3}"#, "logLevel must be a string"),
         (#"{"logToStderr":"yes"}"#, "logToStderr must be a boolean"),
         (#"{"logOptions":[]}"#, "logOptions must be an object"),
-        (#"{"logOptions":{"maxSize":"10"}}"#, "logOptions.maxSize must be a number"),
-        (#"{"logOptions":{"maxAge":true}}"#, "logOptions.maxAge must be a number"),
-        (#"{"logOptions":{"maxBackups":{}}}"#, "logOptions.maxBackups must be a number"),
+        (#"{"logOptions":{"maxSize":"10"}}"#, "logOptions.maxSize must be an integer"),
+        (#"{"logOptions":{"maxAge":true}}"#, "logOptions.maxAge must be an integer"),
+        (#"{"logOptions":{"maxBackups":{}}}"#, "logOptions.maxBackups must be an integer"),
         (#"{"logOptions":{"maxAge":1.5}}"#, "logOptions.maxAge must be an integer"),
         (#"{"logOptions":{"compress":"true"}}"#, "logOptions.compress must be a boolean"),
     ])
