@@ -169,7 +169,7 @@ measured() {
 }
 
 # Figures are lists of runs, "v1 v2 …"; tables show their median.
-median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+median() { tr ' ' '\n' | awk NF | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 
 # instructions IMPL COMMAND CONF POD: the instruction count (Ir) of VG_RUNS runs.
 # Against the API server, a run only counts when the double saw the requests an
