@@ -43,8 +43,19 @@ need() {
   done
 }
 
-cleanup() {
+stop_double() {
   [ -z "$DOUBLE_PID" ] || { kill "$DOUBLE_PID" 2>/dev/null || true; wait "$DOUBLE_PID" 2>/dev/null || true; }
+  DOUBLE_PID=
+}
+
+# On exit: the double always stops; BENCH_KEEP=1 keeps the namespace, links and work folder.
+finish() {
+  stop_double
+  [ -n "${BENCH_KEEP:-}" ] && echo "kept: $DIR and namespace $NS" >&2 || cleanup
+}
+
+cleanup() {
+  stop_double
   ip netns del "$NS" 2>/dev/null || true
   ip link del msw-bench-m 2>/dev/null || true
   local b
@@ -416,7 +427,7 @@ report() {
 main() {
   need
   cleanup  # what an interrupted run left
-  [ -n "${BENCH_KEEP:-}" ] || trap cleanup EXIT
+  trap finish EXIT
   DIR=$(mktemp -d /tmp/msw-bench.XXXXXX)
   [ -z "${BENCH_DEBUG:-}" ] || set -x
   prepare_binaries
