@@ -22,6 +22,7 @@
 #  - wall times (hyperfine) are noisy on a shared machine and labelled so.
 # Creates msw-bench* namespaces and links and removes them on exit.
 set -euo pipefail
+case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SWIFT_BIN=$(readlink -f "${1:-$ROOT/.build/release/multus-swift}")
 DOUBLE_BIN=${KUBE_API_DOUBLE:-$(dirname "$SWIFT_BIN")/kube-api-double}
