@@ -33,8 +33,11 @@ test: deps release
 demo: deps release
 	@scripts/demo.sh $(RELEASE_BIN)
 
+# Side by side with Go Multus when GO_MULTUS_SRC names its source (a bare
+# mirror or a checkout of multus-cni); multus-swift alone otherwise.
 bench: deps release
-	@scripts/bench.sh $(RELEASE_BIN)
+	$(SWIFT) build -c release -Xswiftc -static-executable --product kube-api-double
+	@GO_MULTUS_SRC=$(GO_MULTUS_SRC) scripts/bench.sh $(RELEASE_BIN)
 
 clean:
 	rm -rf .build

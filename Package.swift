@@ -76,6 +76,10 @@ let package = Package(
             .product(name: "NIOHTTP2", package: "swift-nio-http2"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ], path: "Tests/Support/KubeAPIServerDouble"),
+        // The double as a process for `make bench`: PKI, seeded manifests, a
+        // kubeconfig, and its request log on SIGUSR1.
+        .executableTarget(name: "kube-api-double", dependencies: ["KubeAPIServerDouble", "CNISpec"],
+                          path: "Tests/Support/kube-api-double"),
 
         // What the unit tests share: temporary folders, a recording plugin
         // executor, a fake clock, an in-memory cluster.

@@ -1,97 +1,447 @@
 #!/usr/bin/env bash
-# make bench: start-up and ADD overhead of multus-swift against running the
-# same reference plugins directly, and peak RSS. Prints a table; asserts nothing.
-# Creates msw-bench* namespaces/links and removes them on exit.
+# make bench: multus-swift side by side with Go Multus, in the same run, on the
+# same inputs. Prints tables; asserts nothing.
+#
+#   scripts/bench.sh [MULTUS_SWIFT_BIN]
+#   GO_MULTUS_SRC=<bare mirror or checkout of multus-cni> scripts/bench.sh   # with Go Multus
+#
+# Both meta-plugins get the same environment and the same stdin (apart from
+# the configuration's "type"). What each figure counts, and how:
+#  - instructions: valgrind cachegrind (--cache-sim=no, --trace-children=no) of
+#    the meta-plugin process alone, on a stripped copy (valgrind cannot read the
+#    Swift binary's debug info); median of VG_RUNS runs (all runs listed at the end).
+#  - CPU time and peak RSS: scripts/bench-trace.py follows the meta-plugin's
+#    threads with ptrace but never its children, and sums the threads' run time
+#    (user+sys, /proc/TID/schedstat) and reads VmHWM when they exit.
+#    perf stat --no-inherit would count the main thread only, and wait4's
+#    ru_maxrss is the maximum over the plugins too, so neither is used.
+#  - fsyncs: the same tracer counts fsync, fdatasync and sync_file_range on
+#    every thread of the meta-plugin (strace without -f sees the main thread only).
+#  - API requests and connections: counted by the Kubernetes API server double
+#    (kube-api-double), dumped after each CNI call.
+#  - wall times (hyperfine) are noisy on a shared machine and labelled so.
+# Creates msw-bench* namespaces and links and removes them on exit.
 set -euo pipefail
-BIN=$(readlink -f "${1:-.build/release/multus-swift}")
-RUNS=${RUNS:-40}
-[ "$(id -u)" -eq 0 ] || { echo "the benchmark creates namespaces and links: run it as root" >&2; exit 1; }
-command -v hyperfine >/dev/null || { echo "hyperfine is missing (make deps)" >&2; exit 1; }
-
+case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SWIFT_BIN=$(readlink -f "${1:-$ROOT/.build/release/multus-swift}")
+DOUBLE_BIN=${KUBE_API_DOUBLE:-$(dirname "$SWIFT_BIN")/kube-api-double}
+GO_MULTUS_SRC=${GO_MULTUS_SRC:-}
+GO_BIN=${GO_MULTUS_BIN:-}      # a Go Multus thin plugin built elsewhere, instead of GO_MULTUS_SRC
+RUNS=${RUNS:-40}               # hyperfine runs
+VG_RUNS=${VG_RUNS:-3}          # runs of each instruction count (median)
+TRACE_RUNS=${TRACE_RUNS:-9}    # runs of each CPU, RSS and fsync figure (median)
 NS=msw-bench
+TRACE="$ROOT/scripts/bench-trace.py"
 DIR=
+DOUBLE_PID=
+
+need() {
+  [ "$(id -u)" -eq 0 ] || { echo "the benchmark creates namespaces and links: run it as root" >&2; exit 1; }
+  local tool
+  for tool in valgrind hyperfine jq python3 strip; do
+    command -v "$tool" >/dev/null || { echo "$tool is missing (make deps)" >&2; exit 1; }
+  done
+}
+
+stop_double() {
+  [ -z "$DOUBLE_PID" ] || { kill "$DOUBLE_PID" 2>/dev/null || true; wait "$DOUBLE_PID" 2>/dev/null || true; }
+  DOUBLE_PID=
+}
+
+# On exit: the double always stops; BENCH_KEEP=1 keeps the namespace, links and work folder.
+finish() {
+  stop_double
+  [ -n "${BENCH_KEEP:-}" ] && echo "kept: $DIR and namespace $NS" >&2 || cleanup
+}
+
 cleanup() {
+  stop_double
   ip netns del "$NS" 2>/dev/null || true
   ip link del msw-bench-m 2>/dev/null || true
+  local b
   for b in msw-bench-b0 msw-bench-b1; do ip link del "$b" 2>/dev/null || true; done
   [ -z "$DIR" ] || rm -rf "$DIR"
 }
-[ -n "${BENCH_KEEP:-}" ] || trap cleanup EXIT
-cleanup
-[ -z "${BENCH_DEBUG:-}" ] || set -x
-DIR=$(mktemp -d /tmp/msw-bench.XXXXXX)
-ip netns add "$NS"
-ip link add msw-bench-m type veth peer name msw-bench-p
-ip link set msw-bench-m up
-mkdir -p "$DIR/net.d"
 
-net() {  # name type extra-json subnet
-  printf '{"cniVersion":"1.0.0","name":"%s","type":"%s",%s"ipam":{"type":"host-local","subnet":"%s","dataDir":"%s/ipam"}}\n' \
+# --- the two meta-plugins ----------------------------------------------------
+
+# Stripped copies under their own names (argv[0] selects multus-swift's mode):
+# the size figure, and binaries valgrind can read.
+prepare_binaries() {
+  mkdir -p "$DIR/swift" "$DIR/go"
+  strip -o "$DIR/swift/multus-swift" "$SWIFT_BIN"
+  IMPLS=(swift)
+  declare -gA META=([swift]="$DIR/swift/multus-swift") TYPE=([swift]=multus-swift) NAME=([swift]=multus-swift)
+  if [ -z "$GO_BIN" ] && [ -n "$GO_MULTUS_SRC" ]; then
+    "$ROOT/scripts/build-go-multus.sh" "$GO_MULTUS_SRC" "$ROOT/.build-go" >&2
+    GO_BIN="$ROOT/.build-go/bin/multus"
+  fi
+  if [ -n "$GO_BIN" ]; then
+    strip -o "$DIR/go/multus" "$GO_BIN"
+    IMPLS+=(go)
+    META[go]="$DIR/go/multus" TYPE[go]=multus NAME[go]="Go Multus"
+  fi
+}
+
+# --- networks, pods and configurations ---------------------------------------
+
+setup_namespace() {
+  ip netns add "$NS"
+  ip link add msw-bench-m type veth peer name msw-bench-p
+  ip link set msw-bench-m up
+}
+
+net() {  # name type extra-json subnet: a 1.0.0 delegate with host-local IPAM
+  printf '{"cniVersion":"1.0.0","name":"%s","type":"%s",%s"ipam":{"type":"host-local","subnet":"%s","dataDir":"%s/ipam"}}' \
     "$1" "$2" "$3" "$4" "$DIR"
 }
-net cluster bridge '"bridge":"msw-bench-b0","isGateway":true,' 10.252.0.0/24 > "$DIR/net.d/10-cluster.conf"
-net macvlan-net macvlan '"master":"msw-bench-m","mode":"bridge",' 10.253.0.0/24 > "$DIR/net.d/20-macvlan.conf"
-net second-bridge bridge '"bridge":"msw-bench-b1",' 10.254.0.0/24 > "$DIR/net.d/30-bridge.conf"
+cluster_net() { net cluster bridge '"bridge":"msw-bench-b0","isGateway":true,' 10.252.0.0/24; }
+macvlan_net() { net "$1" macvlan '"master":"msw-bench-m","mode":"bridge",' "$2"; }
+bridge_net() { net "$1" bridge '"bridge":"msw-bench-b1",' "$2"; }
 
-multus_conf() {  # file default-networks-json
-  printf '{"cniVersion":"1.0.0","name":"multus-bench","type":"multus-swift","confDir":"%s/net.d","cniDir":"%s/cache","binDir":"/usr/lib/cni","clusterNetwork":"%s/net.d/10-cluster.conf","defaultNetworks":%s,"logLevel":"%s","logFile":"%s/multus.log","logToStderr":false}\n' \
-    "$DIR" "$DIR" "$DIR" "$2" "${3:-error}" "$DIR" > "$1"
+# multus_conf NAME DELEGATES-JSON [KUBECONFIG]: one configuration per meta-plugin,
+# identical but for "type".
+multus_conf() {
+  local impl kube=
+  [ -z "${3:-}" ] || kube=",\"kubeconfig\":\"$3\""
+  for impl in "${IMPLS[@]}"; do
+    printf '{"cniVersion":"1.0.0","name":"multus-bench","type":"%s","confDir":"%s/net.d","cniDir":"%s/cache","binDir":"/usr/lib/cni","delegates":%s%s,"logLevel":"error","logFile":"%s/multus.log","logToStderr":false}\n' \
+      "${TYPE[$impl]}" "$DIR" "$DIR" "$2" "$kube" "$DIR" > "$DIR/$impl-$1.json"
+  done
 }
-multus_conf "$DIR/multus-1.conf" '[]'
-multus_conf "$DIR/multus-3.conf" '["macvlan-net","second-bridge"]'
-multus_conf "$DIR/multus-3-debug.conf" '["macvlan-net","second-bridge"]' debug
 
-# Wrappers: the same shell start-up on both sides, so it cancels in the difference.
-ENV="export CNI_CONTAINERID=bench CNI_NETNS=/var/run/netns/$NS CNI_PATH=/usr/lib/cni CNI_ARGS='IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=bench'"
-cat > "$DIR/direct.sh" <<SH
-#!/bin/sh
-# direct.sh COMMAND N: run the first N networks' plugins directly, as a runtime would.
-$ENV CNI_COMMAND=\$1
-CNI_IFNAME=eth0 /usr/lib/cni/bridge < $DIR/net.d/10-cluster.conf >/dev/null || exit 1
-[ "\$2" = 3 ] || exit 0
-CNI_IFNAME=net1 /usr/lib/cni/macvlan < $DIR/net.d/20-macvlan.conf >/dev/null || exit 1
-CNI_IFNAME=net2 /usr/lib/cni/bridge < $DIR/net.d/30-bridge.conf >/dev/null
-SH
-cat > "$DIR/multus.sh" <<SH
-#!/bin/sh
-# multus.sh COMMAND N: the same networks through multus-swift.
-$ENV CNI_COMMAND=\$1 CNI_IFNAME=eth0
-exec $BIN < $DIR/multus-\$2.conf >/dev/null
-SH
-chmod +x "$DIR/direct.sh" "$DIR/multus.sh"
+# The NADs nad-1 … nad-8 (nad-2 a second bridge, the rest macvlan) and pods
+# bench-N asking for the first N of them, as manifests for the double.
+write_manifests() {
+  mkdir -p "$DIR/manifests"
+  local i n config nets
+  for i in 1 2 3 4 5 6 7 8; do
+    if [ "$i" = 2 ]; then config=$(bridge_net nad-2 10.254.0.0/24); else config=$(macvlan_net "nad-$i" "10.253.$i.0/24"); fi
+    jq -n --arg name "nad-$i" --arg config "$config" '{apiVersion: "k8s.cni.cncf.io/v1", kind: "NetworkAttachmentDefinition",
+      metadata: {name: $name, namespace: "default"}, spec: {config: $config}}' > "$DIR/manifests/nad-$i.json"
+  done
+  for n in 1 2 4 8; do
+    nets=$(seq -s, -f 'nad-%g' 1 "$n")
+    jq -n --arg name "bench-$n" --arg nets "$nets" '{apiVersion: "v1", kind: "Pod",
+      metadata: {name: $name, namespace: "default", annotations: {"k8s.v1.cni.cncf.io/networks": $nets}},
+      spec: {nodeName: "bench-node", containers: [{name: "c", image: "busybox"}]}, status: {phase: "Pending"}}' \
+      > "$DIR/manifests/pod-bench-$n.json"
+  done
+}
+
+write_configs() {
+  multus_conf inline "[$(cluster_net),$(macvlan_net macvlan-net 10.253.0.0/24)]"
+  multus_conf one "[$(cluster_net)]"
+  multus_conf three "[$(cluster_net),$(macvlan_net macvlan-net 10.253.0.0/24),$(bridge_net second-bridge 10.254.0.0/24)]"
+  if [ -n "$DOUBLE_PID" ]; then multus_conf api "[$(cluster_net)]" "$DIR/double/kubeconfig"; fi
+}
+
+# --- the API server double ---------------------------------------------------
+
+start_double() {
+  [ -x "$DOUBLE_BIN" ] || { echo "($DOUBLE_BIN not built: Kubernetes figures skipped)" >&2; return; }
+  "$DOUBLE_BIN" --dir "$DIR/double" --manifests "$DIR/manifests" > "$DIR/double.out" 2>&1 &
+  DOUBLE_PID=$!
+  local i
+  for i in $(seq 100); do [ -s "$DIR/double/port" ] && return; sleep 0.1; done
+  echo "the API server double did not start:" >&2; cat "$DIR/double.out" >&2; exit 1
+}
+
+# double_log FILE: the requests since the previous call, as JSON, into FILE.
+double_log() {
+  rm -f "$DIR/double/requests.json"
+  kill -USR1 "$DOUBLE_PID"
+  local i
+  for i in $(seq 200); do [ -f "$DIR/double/requests.json" ] && break; sleep 0.025; done
+  mv "$DIR/double/requests.json" "$1"
+}
+
+# --- running one CNI call ----------------------------------------------------
+
+# cni IMPL COMMAND CONF POD [WRAPPER…]: the meta-plugin as a runtime starts it,
+# with nothing else in its environment; stdout to $DIR/out.
+cni() {
+  local impl=$1 command=$2 conf=$3 pod=$4
+  shift 4
+  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin CNI_COMMAND="$command" CNI_CONTAINERID="bench-$pod" \
+    CNI_NETNS="/var/run/netns/$NS" CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni \
+    CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=$pod;K8S_POD_INFRA_CONTAINER_ID=bench-$pod" \
+    "$@" "${META[$impl]}" < "$DIR/$impl-$conf.json" > "$DIR/out" 2>> "$DIR/stderr"
+}
+
+# measured IMPL COMMAND CONF POD WRAPPER…: one call under WRAPPER; an ADD is
+# deleted again afterwards (not measured). Fails when the call failed.
+measured() {
+  local impl=$1 command=$2 conf=$3 pod=$4 status=0
+  cni "$@" || status=$?
+  cp "$DIR/out" "$DIR/out.measured"
+  if [ "$command" = ADD ]; then cni "$impl" DEL "$conf" "$pod" || true; fi
+  [ "$status" -eq 0 ] || { echo "  ${NAME[$impl]} $command ($conf) failed: $(head -c 300 "$DIR/out.measured")" >&2; return 1; }
+}
+
+# Figures are lists of runs, "v1 v2 …"; tables show their median.
+median() { tr ' ' '\n' | awk NF | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+
+# instructions IMPL COMMAND CONF POD: the instruction count (Ir) of VG_RUNS runs.
+# Against the API server, a run only counts when the double saw the requests an
+# ADD and a DEL make without valgrind: under valgrind's slowdown Go Multus's
+# pod GET can miss its 250 ms deadline and be retried, which is not its cost.
+instructions() {
+  local impl=$1 command=$2 conf=$3 pod=$4 attempt out="$DIR/cachegrind.out" kept=0 expected=
+  [ "$conf" != api ] || expected=$(( ${FIG["req-add|$impl"]:-0} + ${FIG["req-del|$impl"]:-0} ))
+  for attempt in $(seq $((VG_RUNS * 3))); do
+    [ -z "$expected" ] || double_log "$DIR/requests.skip"
+    measured "$impl" "$command" "$conf" "$pod" \
+      valgrind --tool=cachegrind --cache-sim=no --trace-children=no --cachegrind-out-file="$out" -q || continue
+    if [ -n "$expected" ]; then
+      double_log "$DIR/requests.valgrind"
+      local seen; seen=$(count_of "$DIR/requests.valgrind")
+      if [ "$seen" != "$expected" ]; then
+        echo "  (${NAME[$impl]} $command $conf under valgrind: $seen requests instead of $expected, run not counted)" >&2
+        continue
+      fi
+    fi
+    awk '/^summary:/ { print $2 }' "$out"
+    kept=$((kept + 1))
+    [ "$kept" -lt "$VG_RUNS" ] || break
+  done | xargs
+}
+
+# traced IMPL COMMAND CONF POD FIELD [--syscalls LIST]: one field of
+# bench-trace.py's report (cpu_ms, peak_rss_kib, or a syscall count) in TRACE_RUNS runs.
+traced() {
+  local impl=$1 command=$2 conf=$3 pod=$4 field=$5 i
+  shift 5
+  for i in $(seq "$TRACE_RUNS"); do
+    measured "$impl" "$command" "$conf" "$pod" "$TRACE" --out "$DIR/trace.json" "$@" -- || return 0
+    jq -r "$field" "$DIR/trace.json"
+  done | xargs
+}
+
+# --- the figures -------------------------------------------------------------
+
+declare -A FIG   # "<row>|<impl>" → value
+
+row() {  # row KEY LABEL UNIT: one line of the table (medians), with ours/Go
+  local s g ratio=
+  s=$(median <<< "${FIG["$1|swift"]:-}"); g=$(median <<< "${FIG["$1|go"]:-}")
+  if [ -n "$s" ] && [ -n "$g" ]; then ratio=$(awk -v s="$s" -v g="$g" 'BEGIN { if (g > 0) printf "%.2f", s / g }'); fi
+  printf '%-56s %14s %14s %7s\n' "$2" "$(show "$s" "$3")" "$(show "$g" "$3")" "$ratio"
+}
+
+show() {  # show VALUE UNIT: "n/a" for nothing, instructions in millions
+  [ -n "$1" ] || { echo n/a; return; }
+  case $2 in
+    M) awk -v v="$1" 'BEGIN { printf "%.2f M", v / 1e6 }' ;;
+    ms) awk -v v="$1" 'BEGIN { printf "%.1f ms", v }' ;;
+    MiB) awk -v v="$1" 'BEGIN { printf "%.1f MiB", v / 1024 }' ;;
+    MB) awk -v v="$1" 'BEGIN { printf "%.1f MB", v / 1e6 }' ;;
+    *) echo "$1" ;;
+  esac
+}
+
+measure_instructions() {
+  local impl
+  for impl in "${IMPLS[@]}"; do
+    echo "  instructions: ${NAME[$impl]}" >&2
+    FIG["add-inline|$impl"]=$(instructions "$impl" ADD inline inline)
+    FIG["version|$impl"]=$(instructions "$impl" VERSION inline inline)
+    [ -z "$DOUBLE_PID" ] || FIG["add-api|$impl"]=$(instructions "$impl" ADD api bench-2)
+  done
+  # For reference: a plain Go CNI plugin starting up (Debian's bridge).
+  FIG[bridge-version]=$(for i in $(seq "$VG_RUNS"); do
+    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin CNI_COMMAND=VERSION valgrind --tool=cachegrind --cache-sim=no \
+      --cachegrind-out-file="$DIR/cg-bridge.out" -q /usr/lib/cni/bridge < "$DIR/swift-inline.json" > /dev/null 2>&1 \
+      && awk '/^summary:/ { print $2 }' "$DIR/cg-bridge.out"
+  done | xargs)
+}
+
+measure_traced() {
+  local impl
+  for impl in "${IMPLS[@]}"; do
+    echo "  CPU, RSS, fsyncs: ${NAME[$impl]}" >&2
+    FIG["fsync|$impl"]=$(traced "$impl" ADD inline inline '.syscalls | add' --syscalls fsync,fdatasync,sync_file_range)
+    FIG["cpu-inline|$impl"]=$(traced "$impl" ADD inline inline .cpu_ms)
+    FIG["rss-inline|$impl"]=$(traced "$impl" ADD inline inline .peak_rss_kib)
+    [ -n "$DOUBLE_PID" ] || continue
+    FIG["cpu-api|$impl"]=$(traced "$impl" ADD api bench-2 .cpu_ms)
+    FIG["rss-api|$impl"]=$(traced "$impl" ADD api bench-2 .peak_rss_kib)
+    FIG["fsync-api|$impl"]=$(traced "$impl" ADD api bench-2 '.syscalls | add' --syscalls fsync,fdatasync,sync_file_range)
+  done
+}
+
+measure_sizes() {
+  local impl
+  for impl in "${IMPLS[@]}"; do FIG["size|$impl"]=$(stat -c %s "${META[$impl]}"); done
+}
+
+# requests LOG: "<count> requests, <n> connections" of one double log.
+count_of() { jq -r '.requests | length' "$1"; }
+connections_of() { jq -r '.connections' "$1"; }
+# what LOG: the requests, one "METHOD path (HTTP/x)" line each, collapsed.
+what() { jq -r '.requests[] | "\(.method) \(.path) \(.httpVersion)"' "$1" | sort | uniq -c | sed 's/^ */      /'; }
+
+# API requests per ADD, first DEL and repeated DEL of the 2-NAD pod, and per
+# ADD of pods with N NADs, with the connections they used.
+measure_requests() {
+  local impl n log="$DIR/requests"
+  for impl in "${IMPLS[@]}"; do
+    echo "  API requests: ${NAME[$impl]}" >&2
+    double_log "$log.skip"
+    cni "$impl" ADD api bench-2 || echo "  ${NAME[$impl]} ADD failed: $(head -c 300 "$DIR/out")" >&2
+    double_log "$log.$impl.add"
+    cni "$impl" DEL api bench-2 || true
+    double_log "$log.$impl.del"
+    cni "$impl" DEL api bench-2 || true
+    double_log "$log.$impl.del2"
+    FIG["req-add|$impl"]=$(count_of "$log.$impl.add")
+    FIG["conn-add|$impl"]=$(connections_of "$log.$impl.add")
+    FIG["req-del|$impl"]=$(count_of "$log.$impl.del")
+    FIG["req-del2|$impl"]=$(count_of "$log.$impl.del2")
+    for n in 1 2 4 8; do
+      cni "$impl" ADD api "bench-$n" || echo "  ${NAME[$impl]} ADD with $n NADs failed: $(head -c 300 "$DIR/out")" >&2
+      double_log "$log.$impl.n$n"
+      cni "$impl" DEL api "bench-$n" || true
+      double_log "$log.skip"
+      FIG["req-n$n|$impl"]="$(count_of "$log.$impl.n$n") ($(connections_of "$log.$impl.n$n"))"
+    done
+  done
+}
+
+# --- wall times (noisy) --------------------------------------------------------
+
+# The same plugins run directly, as a runtime would without a meta-plugin.
+write_direct_script() {
+  local conf
+  for conf in one three; do
+    {
+      echo '#!/bin/sh'
+      echo "export CNI_COMMAND=\$1 CNI_CONTAINERID=bench-direct CNI_NETNS=/var/run/netns/$NS CNI_PATH=/usr/lib/cni"
+      jq -c '.delegates | to_entries[]' "$DIR/swift-$conf.json" | while read -r entry; do
+        local i type net
+        i=$(jq -r .key <<< "$entry"); type=$(jq -r .value.type <<< "$entry"); net=$(jq -c .value <<< "$entry")
+        if [ "$i" = 0 ]; then ifname=eth0; else ifname="net$i"; fi
+        echo "echo '$net' | CNI_IFNAME=$ifname /usr/lib/cni/$type >/dev/null || exit 1"
+      done
+    } > "$DIR/direct-$conf.sh"
+    chmod +x "$DIR/direct-$conf.sh"
+  done
+  for impl in "${IMPLS[@]}"; do
+    for conf in one three; do
+      printf '#!/bin/sh\nexport CNI_COMMAND=$1 CNI_CONTAINERID=bench-wall CNI_NETNS=/var/run/netns/%s CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni\nexec %s < %s >/dev/null\n' \
+        "$NS" "${META[$impl]}" "$DIR/$impl-$conf.json" > "$DIR/$impl-$conf.sh"
+      chmod +x "$DIR/$impl-$conf.sh"
+    done
+  done
+}
 
 mean_ms() { jq -r '.results[0].mean * 1000' "$1"; }
 
-echo "== VERSION start-up ($RUNS+ runs)"
-CNI_COMMAND=VERSION hyperfine -N --warmup 10 --runs $((RUNS * 5)) --export-json "$DIR/version.json" "$BIN" >/dev/null
-version_ms=$(mean_ms "$DIR/version.json")
-
-for n in 1 3; do
-  for kind in direct multus; do
-    hyperfine -N --warmup 3 --runs "$RUNS" --prepare "$DIR/$kind.sh DEL $n" \
-      --export-json "$DIR/add-$kind-$n.json" "$DIR/$kind.sh ADD $n" >/dev/null
-    "$DIR/$kind.sh" DEL "$n"
+measure_wall() {
+  local impl conf kind
+  echo "  wall times (hyperfine)" >&2
+  write_direct_script
+  for impl in "${IMPLS[@]}"; do
+    env -i CNI_COMMAND=VERSION hyperfine -N --warmup 10 --runs $((RUNS * 5)) --export-json "$DIR/v.json" \
+      "${META[$impl]}" > /dev/null 2>> "$DIR/stderr"
+    FIG["wall-version|$impl"]=$(mean_ms "$DIR/v.json")
   done
-done
+  for conf in one three; do
+    # DEL (untimed) before each ADD, so every ADD starts from a clean namespace.
+    for kind in direct "${IMPLS[@]}"; do
+      local script="$DIR/$kind-$conf.sh"
+      hyperfine -N --warmup 3 --runs "$RUNS" --prepare "$script DEL" --export-json "$DIR/w.json" "$script ADD" \
+        > /dev/null 2>> "$DIR/stderr"
+      "$script" DEL || true
+      FIG["wall-$conf|$kind"]=$(mean_ms "$DIR/w.json")
+    done
+    for impl in "${IMPLS[@]}"; do
+      FIG["overhead-$conf|$impl"]=$(awk -v m="${FIG["wall-$conf|$impl"]}" -v d="${FIG["wall-$conf|direct"]}" 'BEGIN { printf "%.2f", m - d }')
+    done
+  done
+}
 
-# Peak RSS of multus-swift itself (not its plugins): it logs getrusage at debug level.
-CNI_COMMAND=ADD CNI_CONTAINERID=bench-rss CNI_NETNS=/var/run/netns/$NS CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni \
-  "$BIN" < "$DIR/multus-3-debug.conf" >/dev/null
-CNI_COMMAND=DEL CNI_CONTAINERID=bench-rss CNI_NETNS=/var/run/netns/$NS CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni \
-  "$BIN" < "$DIR/multus-3-debug.conf" >/dev/null
-rss_add=$(grep -o 'ADD finished.*peak RSS [0-9]* KiB' "$DIR/multus.log" | grep -o '[0-9]* KiB' | tail -1)
-version_rss=$(CNI_COMMAND=VERSION /usr/bin/time -f %M "$BIN" 2>&1 >/dev/null)
+# --- report ------------------------------------------------------------------
 
-printf '\n%-34s %12s %12s %12s\n' "measure" "multus-swift" "direct" "overhead"
-printf '%-34s %10.2f ms %12s %12s\n' "VERSION wall time" "$version_ms" "-" "-"
-for n in 1 3; do
-  m=$(mean_ms "$DIR/add-multus-$n.json"); d=$(mean_ms "$DIR/add-direct-$n.json")
-  printf '%-34s %10.2f ms %9.2f ms %9.2f ms\n' "ADD, $n network(s)" "$m" "$d" "$(echo "$m - $d" | bc -l)"
-done
-printf '%-34s %12s\n' "peak RSS, ADD with 3 networks" "$rss_add"
-printf '%-34s %9s KiB\n' "peak RSS, VERSION" "$version_rss"
-echo "(targets: VERSION < 5 ms, ADD overhead < 5 ms, peak RSS < 20 MiB)"
+report() {
+  local impl
+  echo
+  echo "== multus-swift ($(basename "$SWIFT_BIN")) vs Go Multus$([ -n "$GO_BIN" ] || echo ' (not measured: set GO_MULTUS_SRC)'), same run, same inputs; ratio = multus-swift / Go"
+  printf '%-56s %14s %14s %7s\n' "figure" "multus-swift" "Go Multus" "ratio"
+  row add-inline "ADD, 2 networks, inline delegates: instructions" M
+  row cpu-inline "  CPU time (user+sys)" ms
+  row rss-inline "  peak RSS" MiB
+  row fsync "  fsyncs per ADD" count
+  if [ -n "$DOUBLE_PID" ]; then
+    row add-api "ADD, pod with 2 NADs, kubeconfig (TLS+token): instructions" M
+    row cpu-api "  CPU time (user+sys)" ms
+    row rss-api "  peak RSS" MiB
+    row fsync-api "  fsyncs per ADD" count
+    row req-add "  API requests per ADD" count
+    row conn-add "  connections per ADD" count
+    row req-del "  API requests per first DEL" count
+    row req-del2 "  API requests per repeated DEL" count
+  fi
+  row version "VERSION: instructions" M
+  printf '%-56s %14s\n' "  (Debian's bridge plugin, VERSION, for reference)" "$(show "$(median <<< "${FIG[bridge-version]:-}")" M)"
+  row size "static binary, stripped" MB
+  if [ -n "$DOUBLE_PID" ]; then
+    echo
+    echo "== API requests (connections) per ADD of a pod with N NADs + the cluster network"
+    printf '%-56s %14s %14s\n' "NADs" "multus-swift" "Go Multus"
+    local n
+    for n in 1 2 4 8; do printf '%-56s %14s %14s\n' "  N = $n" "${FIG["req-n$n|swift"]:-n/a}" "${FIG["req-n$n|go"]:-n/a}"; done
+    for impl in "${IMPLS[@]}"; do
+      echo "  ${NAME[$impl]}, ADD of the 2-NAD pod:"; what "$DIR/requests.$impl.add"
+      echo "  ${NAME[$impl]}, first DEL:"; what "$DIR/requests.$impl.del"
+      echo "  ${NAME[$impl]}, repeated DEL:"; what "$DIR/requests.$impl.del2"
+    done
+  fi
+  echo
+  echo "== wall times (hyperfine means; noisy on a shared machine, for orientation only)"
+  printf '%-56s %14s %14s %14s\n' "measure" "multus-swift" "Go Multus" "plugins alone"
+  printf '%-56s %14s %14s %14s\n' "VERSION" "$(show "${FIG["wall-version|swift"]:-}" ms)" "$(show "${FIG["wall-version|go"]:-}" ms)" "-"
+  local conf label
+  for conf in one three; do
+    label="ADD, 1 network"; [ "$conf" = one ] || label="ADD, 3 networks"
+    printf '%-56s %14s %14s %14s\n' "$label" "$(show "${FIG["wall-$conf|swift"]:-}" ms)" \
+      "$(show "${FIG["wall-$conf|go"]:-}" ms)" "$(show "${FIG["wall-$conf|direct"]:-}" ms)"
+    printf '%-56s %14s %14s %14s\n' "  overhead over the plugins alone" "$(show "${FIG["overhead-$conf|swift"]:-}" ms)" \
+      "$(show "${FIG["overhead-$conf|go"]:-}" ms)" "-"
+  done
+  echo
+  echo "== every run (the tables show medians)"
+  local key
+  for key in $(printf '%s\n' "${!FIG[@]}" | grep -E '^(add|version|cpu|rss|fsync)' | sort); do
+    printf '  %-24s %s\n' "$key" "${FIG[$key]}"
+  done
+  printf '  %-24s %s\n' "bridge-version" "${FIG[bridge-version]:-}"
+  echo
+  echo "instructions: cachegrind, meta-plugin process only (stripped copies); CPU: sum of the meta-plugin's threads'"
+  echo "run time (schedstat, plugins excluded); RSS: its VmHWM at exit; fsyncs: fsync+fdatasync+sync_file_range on"
+  echo "all its threads; requests: counted by the API server double (TLS, bearer token; it answers JSON, also to"
+  echo "client-go's protobuf Accept header, and reads its protobuf request bodies)."
+  [ -z "$GO_BIN" ] || echo "Go Multus: $(cat "$(dirname "$GO_BIN")/.built-from" 2>/dev/null || echo "$GO_BIN")"
+}
 
-echo; echo "== with Kubernetes: pod annotation with 2 NADs + cluster network, local API server double (TLS, HTTP/2)"
-MULTUS_SWIFT_BENCH=1 MULTUS_SWIFT_BIN="$BIN" swift test --filter KubernetesBenchmark 2>&1 | grep '^BENCH' | sed 's/^BENCH //' \
-  || echo "(the Kubernetes benchmark did not run)"
+main() {
+  need
+  cleanup  # what an interrupted run left
+  trap finish EXIT
+  DIR=$(mktemp -d /tmp/msw-bench.XXXXXX)
+  [ -z "${BENCH_DEBUG:-}" ] || set -x
+  prepare_binaries
+  setup_namespace
+  write_manifests
+  start_double
+  write_configs
+  echo "measuring (${IMPLS[*]}), this takes a few minutes" >&2
+  measure_sizes
+  [ -z "$DOUBLE_PID" ] || measure_requests  # first: the instruction counts check against it
+  measure_instructions
+  measure_traced
+  measure_wall
+  report
+}
+main

@@ -2,7 +2,8 @@
 # Installs the Debian packages multus-swift builds and tests with, if missing.
 set -euo pipefail
 packages=(containernetworking-plugins libnl-3-dev libnl-route-3-dev zlib1g-dev pkg-config iproute2
-          busybox-static file jq hyperfine time bc podman runc)
+          busybox-static file jq hyperfine time bc podman runc
+          valgrind python3 binutils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -266,7 +266,8 @@ package final class KubeAPIServerDouble: Sendable {
             guard authenticated else { return .status(401, reason: "Unauthorized", message: "Unauthorized") }
 
             let request = DoubleRequest(
-                method: method, path: path, query: query, contentType: headers.first(name: "Content-Type"), body: body)
+                method: method, path: path, query: query, contentType: headers.first(name: "Content-Type"), body: body
+            ).decodingProtobuf(store: s.store)
             if let index = s.faults.firstIndex(where: { rule in
                 (rule.method == nil || rule.method == method) && (rule.prefix ? path.hasPrefix(rule.path) : path == rule.path)
             }) {
