@@ -15,9 +15,12 @@ package struct CachedAttachment: Sendable, Equatable {
     /// What the pod's selection asked of this network; Go Multus rebuilds its
     /// DEL runtimeConfig from these, so they are recorded where it reads them.
     package var requests: SelectionRequests
+    /// The sandbox it was added in (GC deletes inside it while it still exists).
+    package var netns: String
 
     package init(network: String, ifName: String, config: JSONValue, args: CNIArgs, capabilityArgs: JSONObject,
-                 isMaster: Bool, device: CachedDevice? = nil, requests: SelectionRequests = SelectionRequests()) {
+                 isMaster: Bool, device: CachedDevice? = nil, requests: SelectionRequests = SelectionRequests(),
+                 netns: String = "") {
         self.network = network
         self.ifName = ifName
         self.config = config
@@ -26,6 +29,7 @@ package struct CachedAttachment: Sendable, Equatable {
         self.isMaster = isMaster
         self.device = device
         self.requests = requests
+        self.netns = netns
     }
 }
 

@@ -40,6 +40,7 @@ package enum GoDelegateFormat {
         var own = JSONObject([("ifName", .string(a.ifName)), ("master", .bool(a.isMaster)),
                               ("cniArgs", a.args.json), ("capabilityArgs", .object(a.capabilityArgs))])
         if let device = a.device { own["deviceInfoFile"] = .string(device.infoFile) }
+        if !a.netns.isEmpty { own["netns"] = .string(a.netns) }
         o[extensionKey] = .object(own)
         return .object(o)
     }
@@ -91,7 +92,7 @@ package enum GoDelegateFormat {
                 out.append(CachedAttachment(network: network, ifName: ifName, config: config, args: CNIArgs(json: own["cniArgs"]),
                                             capabilityArgs: own["capabilityArgs"]?.objectValue ?? JSONObject(),
                                             isMaster: own["master"]?.boolValue ?? (index == 0), device: device,
-                                            requests: requests))
+                                            requests: requests, netns: own["netns"]?.stringValue ?? ""))
                 continue
             }
             out.append(goEntry(index: index, network: network, config: config, ifnameRequest: entry["ifnameRequest"]?.stringValue,

@@ -12,7 +12,25 @@ package struct NetworkRunner: Sendable {
         self.cache = cache
     }
 
+    /// Finds every plugin binary of `net` without running anything, so a missing
+    /// or invalid `type` fails before any effect.
+    package func locatePlugins(of net: NetworkConfigList) throws(CNIError) {
+        for plugin in net.plugins {
+            do { _ = try invoker.locator.locate(type: plugin.type) } catch {
+                throw error.prefixed("network \"\(net.name)\"")
+            }
+        }
+    }
+
     package func add(_ net: NetworkConfigList, _ rt: RuntimeConf) throws(CNIError) -> JSONValue {
+        var completed = 0
+        return try add(net, rt, completedPlugins: &completed)
+    }
+
+    /// `completedPlugins` counts the plugins whose ADD succeeded, also when a
+    /// later one fails: when it is zero, a failed ADD left nothing of ours behind.
+    package func add(_ net: NetworkConfigList, _ rt: RuntimeConf, completedPlugins: inout Int) throws(CNIError) -> JSONValue {
+        completedPlugins = 0
         var prevResult: JSONValue? = nil
         for plugin in net.plugins {
             let config = Self.pluginConfig(plugin, of: net, prevResult: prevResult, rt: rt)
@@ -23,8 +41,10 @@ package struct NetworkRunner: Sendable {
             // Every result is brought to the network's version, so a chained
             // plugin and the cache see one format (libcni does the same).
             prevResult = try CNIResult.convert(output, from: net.cniVersion, to: net.cniVersion)
+            completedPlugins += 1
         }
         guard let result = prevResult else { throw .invalidConfig("network \"\(net.name)\" has no plugins") }
+        defer { completedPlugins = net.plugins.count }
         try cache.save(CachedResult(containerID: rt.containerID, networkName: net.name, ifName: rt.ifName,
                                     netns: rt.netns, config: net.source.serializedBytes, cniArgs: rt.args,
                                     capabilityArgs: rt.capabilityArgs, result: result))

@@ -31,6 +31,7 @@ struct AddCommand {
         } catch {
             throw error.prefixed(inv.context("plan"))
         }
+        for attachment in plan { try inv.runner.locatePlugins(of: attachment.network) }
         for attachment in plan where !attachment.isMaster {
             if try inv.sandbox.interfaceExists(named: attachment.ifName, inNetns: inv.env.netns) {
                 throw .invalidConfig("\(inv.context(attachment.statusName)): cannot set interface name to \"\(attachment.ifName)\": an interface of that name already exists in \(inv.env.netns)")
@@ -40,17 +41,21 @@ struct AddCommand {
         // Written before the first delegate runs: a crash from here on still
         // leaves DEL the list of what to undo.
         inv.scratch.clearDeleted(containerID: inv.env.containerID)
-        try inv.scratch.save(containerID: inv.env.containerID, plan.map(\.cached))
+        try inv.scratch.save(containerID: inv.env.containerID, plan.map { $0.cached(netns: inv.env.netns) })
         var results: [JSONValue] = []
         for (index, attachment) in plan.enumerated() {
             inv.logger.info("\(inv.context(attachment.statusName)): ADD \(attachment.network.plugins.map(\.type)) as \(attachment.ifName)")
+            var completed = 0
             do {
                 inv.seedDeviceInfo(of: attachment)
                 results.append(try inv.runner.add(attachment.network, attachment.runtimeConf(containerID: inv.env.containerID,
-                                                                                             netns: inv.env.netns)))
+                                                                                             netns: inv.env.netns),
+                                                  completedPlugins: &completed))
             } catch {
                 let failure = error.prefixed("\(inv.context(attachment.statusName)): error adding container to network \"\(attachment.statusName)\"")
-                rollBack(plan, attempted: index + 1)
+                // A network none of whose plugins completed ADD left nothing of
+                // ours: its DEL is attempted, but its failure keeps nothing.
+                rollBack(plan, attempted: index + 1, lastLeftNothing: completed == 0)
                 throw failure
             }
         }
@@ -67,11 +72,12 @@ struct AddCommand {
 
     /// Deletes what ADD created (the failing delegate too: it may have
     /// half-configured), in reverse; what cannot be deleted stays reachable.
-    private func rollBack(_ plan: [Attachment], attempted count: Int) {
+    private func rollBack(_ plan: [Attachment], attempted count: Int, lastLeftNothing: Bool = false) {
         let teardown = Teardown(invocation: invocation)
         let attempted = Array(plan.prefix(count))
-        let outcome = teardown.delete(attempted, containerID: invocation.env.containerID, netns: invocation.env.netns,
+        var outcome = teardown.delete(attempted, containerID: invocation.env.containerID, netns: invocation.env.netns,
                                       what: "rollback DEL")
+        if lastLeftNothing, let last = attempted.last { outcome.failed.removeAll { $0 == last } }
         teardown.settle(containerID: invocation.env.containerID, outcome, all: attempted)
     }
 

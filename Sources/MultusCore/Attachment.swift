@@ -35,9 +35,9 @@ package struct Attachment: Sendable, Equatable {
         RuntimeConf(containerID: containerID, netns: netns, ifName: ifName, args: args, capabilityArgs: capabilityArgs)
     }
 
-    var cached: CachedAttachment {
+    func cached(netns: String) -> CachedAttachment {
         CachedAttachment(network: statusName, ifName: ifName, config: network.source, args: args,
-                         capabilityArgs: capabilityArgs, isMaster: isMaster, device: device, requests: requests)
+                         capabilityArgs: capabilityArgs, isMaster: isMaster, device: device, requests: requests, netns: netns)
     }
 
     init(cached: CachedAttachment) throws(CNIError) {

@@ -35,18 +35,19 @@ package enum CNIEntryPoint {
     /// delegate inline is a few KiB.
     package static let maximumConfigBytes = 16 << 20
 
-    /// `stdin` is read only when the command needs a configuration (VERSION
-    /// answers whatever stdin holds).
+    /// stdin is always read first, as libcni's skel does (a runtime writing the
+    /// config must never meet a closed pipe); VERSION answers whatever it holds.
     package static func run(environment: ProcessEnvironment, services: Services = Services(),
                             stdin: () throws(SystemError) -> [UInt8] = {
                                 try ProcessEnvironment.readStandardInput(limit: maximumConfigBytes)
                             }) -> Outcome {
         var errorVersion = CNIVersion.latest.description
+        let read = Result { () throws(SystemError) in try stdin() }
         do throws(CNIError) {
             let env = try CNIEnvironment(environment: environment.values)
             if env.command == .version { return Outcome(stdout: CNIVersion.versionInfo.serialized, exitStatus: 0) }
             let input: [UInt8]
-            do { input = try stdin() } catch {
+            do { input = try read.get() } catch {
                 throw CNIError.io("cannot read the multus configuration from stdin: \(error.reason)")
             }
             let json: JSONValue

@@ -32,7 +32,9 @@ struct GCCommand {
             case .found(let cached) where valid.contains(containerID):
                 remaining.append((containerID, cached))
             case .found(let cached):
-                collect(containerID, cached.compactMap { try? Attachment(cached: $0) }, netns: "")
+                // Inside the sandbox while it still exists, so the links go too.
+                let netns = cached.first.map(\.netns).flatMap { FileSystem.exists($0) ? $0 : nil } ?? ""
+                collect(containerID, cached.compactMap { try? Attachment(cached: $0) }, netns: netns)
             case .unreadable where !valid.contains(containerID):
                 collect(containerID, fromResultsCache(inv, containerID: containerID), netns: "")
             default:

@@ -44,7 +44,7 @@ struct Teardown {
                 try scratch.markDeleted(containerID: containerID)
             } else {
                 let kept = invocation.config.retryDeleteOnError ? attachments : outcome.failed
-                try scratch.save(containerID: containerID, kept.map(\.cached))
+                try scratch.save(containerID: containerID, kept.map { $0.cached(netns: invocation.env.netns) })
             }
         } catch {
             invocation.logger.error("\(invocation.context("cache")): \(error.description)")

@@ -69,7 +69,7 @@ struct AttachmentTests {
         let sandbox = try Sandbox()
         defer { sandbox.remove() }
         let config = sandbox.multusConfig([
-            ("delegates", [sandbox.bridgeNetwork(name: "cluster")]),
+            ("clusterNetwork", .string(try sandbox.write(sandbox.bridgeNetwork(name: "cluster"), to: "10-cluster.conf"))),
             ("defaultNetworks", [.string(try sandbox.write(sandbox.macvlanNetwork(name: "broken-macvlan", master: "nosuch\(sandbox.id)"),
                                                           to: "20-broken.conf"))]),
         ])
@@ -93,7 +93,7 @@ struct AttachmentTests {
         try Harness.ip("link", "set", "mswy\(sandbox.id)", "netns", sandbox.netnsName, "name", "net1")
         defer { Harness.ipQuiet("link", "del", "mswx\(sandbox.id)") }
         let config = sandbox.multusConfig([
-            ("delegates", [sandbox.bridgeNetwork(name: "cluster")]),
+            ("clusterNetwork", .string(try sandbox.write(sandbox.bridgeNetwork(name: "cluster"), to: "10-cluster.conf"))),
             ("defaultNetworks", [.string(try sandbox.write(sandbox.macvlanNetwork(name: "second"), to: "20-second.conf"))]),
         ])
         let add = try sandbox.cni("ADD", config)

@@ -59,7 +59,7 @@ struct BadInputTests {
         var unknown = sandbox.macvlanNetwork(name: "mystery")
         unknown["type"] = "no-such-plugin"
         let config = sandbox.multusConfig([
-            ("delegates", [sandbox.bridgeNetwork(name: "cluster")]),
+            ("clusterNetwork", .string(try sandbox.write(sandbox.bridgeNetwork(name: "cluster"), to: "10-cluster.conf"))),
             ("defaultNetworks", [.string(try sandbox.write(unknown, to: "20-mystery.conf"))]),
         ])
         let add = try sandbox.cni("ADD", config)
@@ -84,7 +84,7 @@ struct BadInputTests {
     @Test func unknownDefaultNetworkNameIsNamed() throws {
         let sandbox = try Sandbox()
         defer { sandbox.remove() }
-        let config = sandbox.multusConfig([("delegates", [sandbox.bridgeNetwork(name: "cluster")]),
+        let config = sandbox.multusConfig([("clusterNetwork", .string(try sandbox.write(sandbox.bridgeNetwork(name: "cluster"), to: "10-cluster.conf"))),
                                            ("defaultNetworks", ["nowhere"])])
         let add = try sandbox.cni("ADD", config)
         #expect(add.json?["code"]?.intValue == CNIError.invalidNetworkConfig)

@@ -47,12 +47,14 @@ struct DeviceTests {
     }
 
     /// What the sriov plugin must have been given for a device.
-    private func expectDevice(_ c: Cluster, _ ifName: String, network: String, deviceID: String,
+    /// An allocated device is in the plugin's config and its runtimeConfig; the
+    /// selection's own `deviceID` (`inConfig: false`) only in runtimeConfig, as Go Multus.
+    private func expectDevice(_ c: Cluster, _ ifName: String, network: String, deviceID: String, inConfig: Bool = true,
                               sourceLocation: SourceLocation = #_sourceLocation) {
         let stdin = c.fixture.recorded("ADD", ifName)
         #expect(stdin?["type"] == "sriov", "\(ifName) ran sriov", sourceLocation: sourceLocation)
-        #expect(stdin?["deviceID"]?.stringValue == deviceID, "\(ifName) deviceID", sourceLocation: sourceLocation)
-        #expect(stdin?["pciBusID"]?.stringValue == deviceID, "\(ifName) pciBusID", sourceLocation: sourceLocation)
+        #expect(stdin?["deviceID"]?.stringValue == (inConfig ? deviceID : nil), "\(ifName) deviceID", sourceLocation: sourceLocation)
+        #expect(stdin?["pciBusID"]?.stringValue == (inConfig ? deviceID : nil), "\(ifName) pciBusID", sourceLocation: sourceLocation)
         let infoFile = "\(c.fixture.deviceInfoDir)/cni/\(network.replacingOccurrences(of: "/", with: "-"))-\(c.fixture.containerID)_\(ifName)"
         #expect(stdin?["runtimeConfig"] == ["CNIDeviceInfoFile": .string(infoFile), "deviceID": .string(deviceID)],
                 "\(ifName) runtimeConfig", sourceLocation: sourceLocation)
@@ -216,7 +218,7 @@ struct DeviceTests {
             expectDevice(c, "net1", network: "default/sriov-net", deviceID: "0000:3b:02.4")
             expectDevice(c, "dpdk0", network: "default/sriov-net", deviceID: "0000:af:06.1")
             // No resource on the NAD: the selection's own deviceID is the fallback.
-            expectDevice(c, "net3", network: "default/plain", deviceID: "0000:5e:00.7")
+            expectDevice(c, "net3", network: "default/plain", deviceID: "0000:5e:00.7", inConfig: false)
             #expect(c.claimGets == 0 && c.sliceLists == 0)
 
             let status = c.networkStatus

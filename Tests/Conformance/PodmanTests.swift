@@ -22,7 +22,8 @@ struct PodmanTests {
         let macvlanPath = try sandbox.write(sandbox.macvlanNetwork(name: "macvlan-net", subnet: macvlanSubnet), to: "20-macvlan.conf")
         let multus: JSONValue = ["cniVersion": "1.0.0", "name": .string("msw\(sandbox.id)"), "plugins": [[
             "type": "multus-swift", "cniDir": .string(sandbox.cniDir), "binDir": .string(Harness.pluginDir),
-            "logToStderr": false, "delegates": [sandbox.bridgeNetwork(name: "cluster", subnet: clusterSubnet)],
+            "logToStderr": false,
+            "clusterNetwork": .string(try sandbox.write(sandbox.bridgeNetwork(name: "cluster", subnet: clusterSubnet), to: "10-cluster.conf")),
             "defaultNetworks": [.string(macvlanPath)],
         ]]]
         try multus.pretty.write(toFile: "\(dir)/net.d/multus.conflist", atomically: true, encoding: .utf8)

@@ -142,9 +142,11 @@ final class Sandbox: @unchecked Sendable {
     }
 
     /// Files in cniDir (scratch caches and results), temporary files included.
+    /// Cache files left in cniDir; the records of finished DELs (`deleted/`) are not leftovers.
     func cacheFiles() -> [String] {
         guard let enumerator = FileManager.default.enumerator(atPath: cniDir) else { return [] }
-        return enumerator.compactMap { $0 as? String }.filter { !FileManager.default.isDirectory(cniDir + "/" + $0) }
+        return enumerator.compactMap { $0 as? String }
+            .filter { !FileManager.default.isDirectory(cniDir + "/" + $0) && !$0.hasPrefix("deleted/") }
     }
 }
 

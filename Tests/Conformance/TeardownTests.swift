@@ -7,7 +7,7 @@ import Testing
 struct TeardownTests {
     private func twoNetworkConfig(_ sandbox: Sandbox, version: String = "1.0.0") throws -> String {
         sandbox.multusConfig(version: version, [
-            ("delegates", [sandbox.bridgeNetwork(name: "cluster")]),
+            ("clusterNetwork", .string(try sandbox.write(sandbox.bridgeNetwork(name: "cluster"), to: "10-cluster.conf"))),
             ("defaultNetworks", [.string(try sandbox.write(sandbox.macvlanNetwork(name: "macvlan-net"), to: "20-macvlan.conf"))]),
         ])
     }

@@ -30,20 +30,35 @@ import Testing
         #expect(f.executor.calls.count == before)
     }
 
-    /// The permanent leak: bridge added, X failed, and X's rollback DEL failed too.
+    /// The permanent leak: a conflist [bridge, X]; bridge's ADD succeeded, X's
+    /// failed, and the rollback DEL of that network failed too (X crashes).
     @Test func whatAFailedRollbackCouldNotDeleteStaysReachableUntilADelSucceeds() throws {
-        let f = try CommandFixture(failures: ["plug-b/ADD": RecordingExecutor.error(code: 42, msg: "boom"),
+        let chain = #"{"cniVersion":"1.0.0","name":"chain","plugins":[{"type":"plug-c"},{"type":"plug-b"}]}"#
+        let f = try CommandFixture(delegates: [conf("net-a", type: "plug-a"), chain],
+                                   failures: ["plug-b/ADD": RecordingExecutor.error(code: 42, msg: "boom"),
                                               "plug-b/DEL": RecordingExecutor.error(code: 11, msg: "crashed")])
         defer { f.remove() }
         #expect(failure { _ = try f.add() }?.code == 42)
-        #expect(f.cached()?.map(\.network) == ["net-b"])
-        // The runtime's DEL while X still fails keeps it; once X recovers, DEL frees it and the cache goes.
+        #expect(f.executor.trace == ["ADD plug-a@eth0", "ADD plug-c@net1", "ADD plug-b@net1", "DEL plug-b@net1", "DEL plug-a@eth0"])
+        #expect(f.cached()?.map(\.network) == ["chain"])
+        // The runtime's DEL while X still fails keeps it; once X recovers, DEL frees the whole chain and the cache goes.
         #expect(failure { try f.del() }?.code == 11)
-        #expect(f.cached()?.map(\.network) == ["net-b"])
+        #expect(f.cached()?.map(\.network) == ["chain"])
         f.executor.setFailure("plug-b/DEL", nil)
         try f.del()
-        #expect(f.executor.trace.suffix(1) == ["DEL plug-b@net1"])
+        #expect(f.executor.trace.suffix(2) == ["DEL plug-b@net1", "DEL plug-c@net1"])
         #expect(!FileSystem.exists(f.scratchFile))
+    }
+
+    /// A network whose only plugin failed ADD left nothing of ours: its failing DEL
+    /// (macvlan on a missing master) must not block the runtime's DEL forever.
+    @Test func aNetworkThatLeftNothingIsNotKeptWhenItsRollbackDelFails() throws {
+        let f = try CommandFixture(failures: ["plug-b/ADD": RecordingExecutor.error(code: 999, msg: "Link not found"),
+                                              "plug-b/DEL": RecordingExecutor.error(code: 999, msg: "Link not found")])
+        defer { f.remove() }
+        #expect(failure { _ = try f.add() }?.code == 999)
+        #expect(!FileSystem.exists(f.scratchFile))
+        try f.del()
     }
 
     @Test func scratchCacheHoldsTheWholePlanBeforeTheFirstDelegateRuns() throws {
