@@ -52,7 +52,9 @@ package struct CNIEnvironment: Sendable, Equatable {
         case .version, .status, .gc:
             break
         }
-        if !containerID.isEmpty { try Validation.containerID(containerID) }
+        // A DEL of an ID that could never have been added has nothing to undo:
+        // the DEL itself decides (it succeeds), so it is not refused here.
+        if !containerID.isEmpty && command != .del { try Validation.containerID(containerID) }
         if !ifName.isEmpty { try Validation.interfaceName(ifName) }
     }
 

@@ -155,12 +155,18 @@ private func pairs(_ args: CNIArgs) -> [String] { args.map { "\($0.key)=\($0.val
         #expect(error?.code == CNIError.invalidEnvironment)
     }
 
-    @Test func invalidContainerIDInTheEnvironmentIsRejected() {
+    @Test(arguments: ["ADD", "CHECK"])
+    func invalidContainerIDInTheEnvironmentIsRejected(command: String) {
         let error = cniError { () throws(CNIError) in
-            _ = try CNIEnvironment(environment: env("DEL", setting: ["CNI_CONTAINERID": "../etc"]))
+            _ = try CNIEnvironment(environment: env(command, setting: ["CNI_CONTAINERID": "../etc"]))
         }
         #expect(error?.code == CNIError.invalidEnvironment)
         #expect(error?.msg.contains("CNI_CONTAINERID") == true)
+    }
+
+    /// DEL of an ID that could never have been added succeeds (the DEL decides, doing nothing).
+    @Test func delAcceptsAnyContainerID() throws {
+        #expect(try CNIEnvironment(environment: env("DEL", setting: ["CNI_CONTAINERID": "../etc"])).containerID == "../etc")
     }
 
     @Test func invalidInterfaceNameInTheEnvironmentIsRejected() {
