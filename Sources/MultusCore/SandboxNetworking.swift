@@ -31,23 +31,21 @@ package struct NetlinkSandbox: SandboxNetworking {
             let socket = try NetlinkSocket()
             guard let link = try socket.link(named: ifName) else { throw .requestFailed(operation: "find \(ifName)", code: 0) }
             let family: IPFamily = gateway.contains(":") ? .v6 : .v4
-            var present = false
-            // Every default route of this family that is not exactly the wanted
-            // one goes (Multus's filter misses 0.0.0.0/0: its issue #1444). A
-            // multipath route that merged another interface's default into ours
-            // (plugins add default routes with ECMP append) goes too.
-            for route in try socket.routes(family: family) where route.isDefault {
-                if route.linkIndex == link.index && route.gateway == gateway && route.nexthopCount <= 1 {
-                    present = true
-                } else {
-                    try socket.deleteRoute(route)
-                }
+            // Every default route of this family goes, ours included, and then
+            // ours is added: plugins append default routes (two entries with
+            // one key), and libnl's route cache shows only one entry per key,
+            // so a listing is retried until it shows none. (Multus's filter
+            // misses 0.0.0.0/0: its issue #1444.)
+            for _ in 0..<Self.maximumDefaultRoutes {
+                guard let route = try socket.routes(family: family).first(where: \.isDefault) else { break }
+                try socket.deleteRoute(route)
             }
-            if !present {
-                try socket.addRoute(Route(destination: family == .v6 ? "::/0" : "0.0.0.0/0", gateway: gateway, linkIndex: link.index))
-            }
+            try socket.addRoute(Route(destination: family == .v6 ? "::/0" : "0.0.0.0/0", gateway: gateway, linkIndex: link.index))
         }
     }
+
+    /// More default routes than a pod has interfaces would mean something keeps adding them.
+    static let maximumDefaultRoutes = 256
 
     private func inNamespace<T: Sendable>(_ path: String, _ what: String,
                                           _ body: @Sendable () throws(NetlinkError) -> T) throws(CNIError) -> T {

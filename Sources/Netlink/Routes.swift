@@ -26,8 +26,6 @@ package struct Route: Sendable, Equatable {
     package var `protocol`: UInt8
     /// The metric (RTA_PRIORITY).
     package var priority: UInt32
-    /// More than one for a multipath (ECMP) route; the fields above describe the first hop.
-    package var nexthopCount: Int = 1
 
     /// The family follows from `destination`. Without an explicit scope, a
     /// route via a gateway is universe-scoped and a direct one link-scoped.
@@ -59,7 +57,6 @@ package struct Route: Sendable, Equatable {
         self.scope = rtnl_route_get_scope(object)
         self.protocol = rtnl_route_get_protocol(object)
         self.priority = rtnl_route_get_priority(object)
-        self.nexthopCount = Int(rtnl_route_get_nnexthops(object))
     }
 }
 

@@ -72,6 +72,22 @@ struct KubernetesAPITests {
         }
     }
 
+    /// containerd DELs on every StopPodSandbox and again on RemovePodSandbox:
+    /// the first DEL needs no request (the caches drive it), the later ones do nothing.
+    @Test func delsMakeNoAPIRequestAndARepeatedDelRunsNothing() async throws {
+        try await withCluster { c in
+            #expect(try c.sandbox.cni("ADD", c.config, args: c.fixture.cniArgs).status == 0)
+            c.server.resetCounters()
+            for _ in 0..<3 {
+                let del = try c.sandbox.cni("DEL", c.config, args: c.fixture.cniArgs)
+                #expect(del.status == 0, "\(del.stdout)")
+            }
+            #expect(c.server.requests.isEmpty, "\(c.server.requests.map { "\($0.method) \($0.path)" })")
+            #expect(c.server.connectionCount == 0)
+            #expect(c.sandbox.reservedAddresses().isEmpty && c.sandbox.cacheFiles().isEmpty)
+        }
+    }
+
     @Test func unknownNADFailsPostsNoNetworkFoundAndLeavesNothing() async throws {
         try await withCluster(annotations: ["k8s.v1.cni.cncf.io/networks": "ghost"]) { c in
             let add = try c.sandbox.cni("ADD", c.config, args: c.fixture.cniArgs)
