@@ -49,8 +49,6 @@ package struct LogOptions: Sendable, Equatable {
     package var maxBackups: Int
     /// Whether rotated files are gzipped.
     package var compress: Bool
-    /// A threshold in bytes that replaces `maxSize`; tests rotate after a few hundred bytes.
-    var maxSizeBytesOverride: Int64?
 
     package static let defaultMaxSize = 100
 
@@ -61,14 +59,8 @@ package struct LogOptions: Sendable, Equatable {
         self.compress = compress
     }
 
-    init(maxSizeBytes: Int64, maxAge: Int = 5, maxBackups: Int = 5, compress: Bool = true) {
-        self.init(maxSize: Self.defaultMaxSize, maxAge: maxAge, maxBackups: maxBackups, compress: compress)
-        maxSizeBytesOverride = maxSizeBytes
-    }
-
     /// The size in bytes past which the file is rotated.
     package var maxSizeBytes: Int64 {
-        if let maxSizeBytesOverride { return max(1, maxSizeBytesOverride) }
         return Int64(maxSize > 0 ? maxSize : Self.defaultMaxSize) * 1_048_576
     }
 

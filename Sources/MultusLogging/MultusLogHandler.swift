@@ -30,6 +30,12 @@ package struct MultusLogHandler: LogHandler {
         self.logLevel = settings.logLevel.loggerLevel
     }
 
+    /// A handler over given sinks (tests).
+    init(logLevel: MultusLogLevel, sinks: [any LogLineSink]) {
+        self.sinks = sinks
+        self.logLevel = logLevel.loggerLevel
+    }
+
     package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }

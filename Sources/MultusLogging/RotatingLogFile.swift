@@ -13,13 +13,16 @@ import Synchronization
 final class RotatingLogFile: LogLineSink {
     let path: String
     let options: LogOptions
+    /// `options.maxSizeBytes` unless a caller (a test) rotates sooner.
+    let rotateAfter: Int64
     let backups: LogBackups
     /// The descriptor for `path`, -1 until the first line (nothing is opened if nothing is logged).
     private let descriptor = Mutex<Int32>(-1)
 
-    init(path: String, options: LogOptions) {
+    init(path: String, options: LogOptions, rotateAfter: Int64? = nil) {
         self.path = path
         self.options = options
+        self.rotateAfter = max(1, rotateAfter ?? options.maxSizeBytes)
         self.backups = LogBackups(logFile: path)
     }
 
@@ -42,7 +45,7 @@ final class RotatingLogFile: LogLineSink {
                     fd = -1
                     continue
                 }
-                if size > 0 && size + Int64(line.count) > options.maxSizeBytes {
+                if size > 0 && size + Int64(line.count) > rotateAfter {
                     flock(fd, LOCK_UN)
                     rotate(fd, incoming: line.count)
                     close(fd)
@@ -63,7 +66,7 @@ final class RotatingLogFile: LogLineSink {
     private func rotate(_ fd: Int32, incoming: Int) {
         flock(fd, LOCK_EX)
         var rotated: String?
-        if let size = currentSize(fd), size > 0, size + Int64(incoming) > options.maxSizeBytes {
+        if let size = currentSize(fd), size > 0, size + Int64(incoming) > rotateAfter {
             let backup = backups.freeBackupPath()
             if rename(path, backup) == 0 { rotated = backup }
         }

@@ -150,8 +150,10 @@ import Testing
         }
     }
 
-    private func write(_ count: Int, to path: String, options: LogOptions, tag: String = "") {
-        let log = logger(.verbose, file: path, stderr: false, options: options)
+    /// `count` lines through a log file that rotates after `rotateAfter` bytes.
+    private func write(_ count: Int, to path: String, rotateAfter: Int64, options: LogOptions, tag: String = "") {
+        let file = RotatingLogFile(path: path, options: options, rotateAfter: rotateAfter)
+        let log = Logger(label: "test") { _ in MultusLogHandler(logLevel: .verbose, sinks: [file]) }
         for i in 0..<count { log.info("\(tag)line \(i) padding-padding-padding") }
     }
 
@@ -162,7 +164,7 @@ import Testing
     @Test func rotationGzipsOldContentUnderLumberjackName() throws {
         let dir = LoggingTempDir()
         defer { dir.remove() }
-        write(30, to: dir.file("app.log"), options: LogOptions(maxSizeBytes: 1000, maxBackups: 100))
+        write(30, to: dir.file("app.log"), rotateAfter: 1000, options: LogOptions(maxBackups: 100))
         let backups = dir.names().filter { $0 != "app.log" }
         #expect(backups.count >= 1)
         for backup in backups {
@@ -179,7 +181,7 @@ import Testing
     @Test func maxBackupsKeepsOnlyTheNewest() throws {
         let dir = LoggingTempDir()
         defer { dir.remove() }
-        write(120, to: dir.file("app.log"), options: LogOptions(maxSizeBytes: 500, maxBackups: 2))
+        write(120, to: dir.file("app.log"), rotateAfter: 500, options: LogOptions(maxBackups: 2))
         let backups = dir.names().filter { $0 != "app.log" }
         #expect(backups.count == 2)
         let all = (0..<120).map { "line \($0) padding-padding-padding" }
@@ -191,7 +193,7 @@ import Testing
     @Test func compressFalseLeavesPlainBackups() throws {
         let dir = LoggingTempDir()
         defer { dir.remove() }
-        write(40, to: dir.file("app.log"), options: LogOptions(maxSizeBytes: 600, maxBackups: 0, compress: false))
+        write(40, to: dir.file("app.log"), rotateAfter: 600, options: LogOptions(maxBackups: 0, compress: false))
         let backups = dir.names().filter { $0 != "app.log" }
         #expect(backups.count >= 3)
         for backup in backups { #expect(backup.wholeMatch(of: Self.backupName)?.output.1 == nil, "\(backup)") }
@@ -208,8 +210,9 @@ import Testing
         loggingWriteFile(old, "old\n")
         loggingWriteFile(recent, "not really gzip\n")
         loggingWriteFile(dir.file("app.log.unrelated"), "keep me\n")
-        let options = LogOptions(maxSizeBytes: 800, maxAge: 5, maxBackups: 0, compress: false)
-        write(20, to: dir.file("app.log"), options: options)
+        let rotateAfter: Int64 = 800
+        let options = LogOptions(maxAge: 5, maxBackups: 0, compress: false)
+        write(20, to: dir.file("app.log"), rotateAfter: rotateAfter, options: options)
         let names = dir.names()
         #expect(!names.contains(String(old.split(separator: "/").last!)))
         #expect(names.contains(String(recent.split(separator: "/").last!)))
@@ -221,10 +224,11 @@ import Testing
         let dir = LoggingTempDir()
         defer { dir.remove() }
         let path = dir.file("app.log")
-        let options = LogOptions(maxSizeBytes: 2000, maxBackups: 0, compress: true)
+        let rotateAfter: Int64 = 2000
+        let options = LogOptions(maxBackups: 0, compress: true)
         // Each writer has its own descriptor, as separate multus processes do.
         DispatchQueue.concurrentPerform(iterations: 4) { writer in
-            write(150, to: path, options: options, tag: "w\(writer) ")
+            write(150, to: path, rotateAfter: rotateAfter, options: options, tag: "w\(writer) ")
         }
         let messages = try everyMessage(dir)
         let expected = (0..<4).flatMap { w in (0..<150).map { "w\(w) line \($0) padding-padding-padding" } }
