@@ -45,7 +45,16 @@ package struct CNIArgs: Sendable, Equatable, Sequence {
     }
 
     package var isEmpty: Bool { pairs.isEmpty }
-    package var text: String { pairs.map { "\($0.key)=\($0.value)" }.joined(separator: ";") }
+    package var text: String {
+        var out = ""
+        for (i, pair) in pairs.enumerated() {
+            if i > 0 { out += ";" }
+            out += pair.key
+            out += "="
+            out += pair.value
+        }
+        return out
+    }
     package func makeIterator() -> IndexingIterator<[(key: String, value: String)]> { pairs.makeIterator() }
 
     package static func == (a: CNIArgs, b: CNIArgs) -> Bool {

@@ -29,16 +29,21 @@ package struct CNIEnvironment: Sendable, Equatable {
 
     /// Reads and validates the environment. Missing or malformed variables are code 4.
     package init(environment env: [String: String]) throws(CNIError) {
-        guard let raw = env["CNI_COMMAND"], !raw.isEmpty else { throw .invalidEnv("CNI_COMMAND is not set") }
+        try self.init { env[$0] }
+    }
+
+    /// Reads the variables through `env` (a lookup by name).
+    package init(lookup env: (String) -> String?) throws(CNIError) {
+        guard let raw = env("CNI_COMMAND"), !raw.isEmpty else { throw .invalidEnv("CNI_COMMAND is not set") }
         guard let command = CNICommand(rawValue: raw) else {
             throw .invalidEnv("unknown CNI_COMMAND \"\(raw)\"")
         }
         self.command = command
-        containerID = env["CNI_CONTAINERID"] ?? ""
-        netns = env["CNI_NETNS"] ?? ""
-        ifName = env["CNI_IFNAME"] ?? ""
-        path = (env["CNI_PATH"] ?? "").split(separator: ":").map(String.init)
-        args = try CNIArgs(parsing: env["CNI_ARGS"] ?? "")
+        containerID = env("CNI_CONTAINERID") ?? ""
+        netns = env("CNI_NETNS") ?? ""
+        ifName = env("CNI_IFNAME") ?? ""
+        path = (env("CNI_PATH") ?? "").split(separator: ":").map(String.init)
+        args = try CNIArgs(parsing: env("CNI_ARGS") ?? "")
 
         // Which variables each verb needs (SPEC section 3, "Parameters").
         switch command {

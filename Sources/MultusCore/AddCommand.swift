@@ -32,10 +32,9 @@ struct AddCommand {
             throw error.prefixed(inv.context("plan"))
         }
         for attachment in plan { try inv.runner.locatePlugins(of: attachment.network) }
-        for attachment in plan where !attachment.isMaster {
-            if try inv.sandbox.interfaceExists(named: attachment.ifName, inNetns: inv.env.netns) {
-                throw .invalidConfig("\(inv.context(attachment.statusName)): cannot set interface name to \"\(attachment.ifName)\": an interface of that name already exists in \(inv.env.netns)")
-            }
+        let taken = try inv.sandbox.existingInterfaces(plan.filter { !$0.isMaster }.map(\.ifName), inNetns: inv.env.netns)
+        if let attachment = plan.first(where: { taken.contains($0.ifName) }) {
+            throw .invalidConfig("\(inv.context(attachment.statusName)): cannot set interface name to \"\(attachment.ifName)\": an interface of that name already exists in \(inv.env.netns)")
         }
 
         // Written before the first delegate runs: a crash from here on still

@@ -44,7 +44,7 @@ package enum CNIEntryPoint {
         var errorVersion = CNIVersion.latest.description
         let read = Result { () throws(SystemError) in try stdin() }
         do throws(CNIError) {
-            let env = try CNIEnvironment(environment: environment.values)
+            let env = try CNIEnvironment { environment[$0] }
             if env.command == .version { return Outcome(stdout: CNIVersion.versionInfo.serialized, exitStatus: 0) }
             let input: [UInt8]
             do { input = try read.get() } catch {

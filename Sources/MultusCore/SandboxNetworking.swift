@@ -7,7 +7,8 @@ import SystemSupport
 package protocol SandboxNetworking: Sendable {
     /// Fails unless `path` is a network namespace (before any delegate runs).
     func checkNamespace(_ path: String) throws(CNIError)
-    func interfaceExists(named name: String, inNetns path: String) throws(CNIError) -> Bool
+    /// Those of `names` that exist in the namespace (one visit for all of them).
+    func existingInterfaces(_ names: [String], inNetns path: String) throws(CNIError) -> [String]
     /// Makes `ifName` the only interface with a default route of the gateway's
     /// family: removes the others' and adds one via `gateway`.
     func setDefaultRoute(via gateway: String, on ifName: String, inNetns path: String) throws(CNIError)
@@ -22,8 +23,14 @@ package struct NetlinkSandbox: SandboxNetworking {
         do { try NetworkNamespace.check(path) } catch { throw error.cniError }
     }
 
-    package func interfaceExists(named name: String, inNetns path: String) throws(CNIError) -> Bool {
-        try inNamespace(path, "inspect") { () throws(NetlinkError) in try NetlinkSocket().link(named: name) != nil }
+    package func existingInterfaces(_ names: [String], inNetns path: String) throws(CNIError) -> [String] {
+        guard !names.isEmpty else { return [] }
+        return try inNamespace(path, "inspect") { () throws(NetlinkError) in
+            let socket = try NetlinkSocket()
+            var found: [String] = []
+            for name in names where try socket.link(named: name) != nil { found.append(name) }
+            return found
+        }
     }
 
     package func setDefaultRoute(via gateway: String, on ifName: String, inNetns path: String) throws(CNIError) {

@@ -2,20 +2,23 @@
 import Glibc
 #endif
 
-/// This process's environment, read once, and its standard input.
+/// This process's environment, read once, and its standard input. A CNI
+/// call looks up a handful of names: they are found by a scan of the entries,
+/// not through a dictionary built for every one of them.
 package struct ProcessEnvironment: Sendable {
     /// `KEY=VALUE` as the process got them, in order (handed on to plugins).
     package let entries: [String]
-    package let values: [String: String]
 
-    package init(entries: [String]) {
-        self.entries = entries
+    package init(entries: [String]) { self.entries = entries }
+
+    /// Every variable, for the rare caller that needs them all.
+    package var values: [String: String] {
         var values: [String: String] = [:]
         for entry in entries {
-            guard let eq = entry.firstIndex(of: "=") else { continue }
-            values[String(entry[..<eq])] = String(entry[entry.index(after: eq)...])
+            guard let eq = entry.utf8.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            values[String(entry[..<eq])] = String(entry[entry.utf8.index(after: eq)...])
         }
-        self.values = values
+        return values
     }
 
     package static func current() -> ProcessEnvironment {
@@ -28,7 +31,14 @@ package struct ProcessEnvironment: Sendable {
         return ProcessEnvironment(entries: entries)
     }
 
-    package subscript(name: String) -> String? { values[name] }
+    /// The last definition of `name`, as getenv(3) would see a duplicate.
+    package subscript(name: String) -> String? {
+        let key = Array(name.utf8) + [UInt8(ascii: "=")]
+        for entry in entries.reversed() where entry.utf8.starts(with: key) {
+            return String(entry.utf8.dropFirst(key.count))!
+        }
+        return nil
+    }
 
     /// Standard input to its end; EFBIG past `limit` bytes.
     package static func readStandardInput(limit: Int) throws(SystemError) -> [UInt8] {

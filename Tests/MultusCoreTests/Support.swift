@@ -15,7 +15,9 @@ final class RecordingSandbox: SandboxNetworking {
     init(existing: Set<String> = []) { self.existing = existing }
 
     func checkNamespace(_ path: String) throws(CNIError) {}
-    func interfaceExists(named name: String, inNetns path: String) throws(CNIError) -> Bool { existing.contains(name) }
+    func existingInterfaces(_ names: [String], inNetns path: String) throws(CNIError) -> [String] {
+        names.filter(existing.contains)
+    }
     func setDefaultRoute(via gateway: String, on ifName: String, inNetns path: String) throws(CNIError) {
         routes.withLock { $0.append("\(gateway)@\(ifName)") }
     }

@@ -4,10 +4,21 @@
 #define CSYSTEMSUPPORT_H
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <linux/nsfs.h>
 #include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 static inline int csystem_setns(int fd) { return setns(fd, CLONE_NEWNET); }
 static inline int csystem_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+/// The namespace type of an nsfs file (CLONE_NEWNET for a network namespace), or -1 with errno.
+static inline int csystem_namespace_type(int fd) { return ioctl(fd, NS_GET_NSTYPE); }
+static inline int csystem_clone_newnet(void) { return CLONE_NEWNET; }
+/// Whether `fd` is on nsfs (NSFS_MAGIC), where every namespace file is.
+static inline int csystem_is_nsfs(int fd) {
+    struct statfs info;
+    return fstatfs(fd, &info) == 0 && info.f_type == 0x6e736673;
+}
 
 #endif
