@@ -9,11 +9,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
@@ -30,14 +28,16 @@ let package = Package(
         .target(name: "Netlink", dependencies: ["CNetlink", "SystemSupport"]),
         // gzip for rotated log files (logOptions.compress).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // A small typed Kubernetes client and the ClusterState the core reads through.
+        // YAML (kubeconfigs, manifests) into our JSON values: libyaml's parser,
+        // typed as sigs.k8s.io/yaml does, bounded against alias bombs and deep nesting.
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .target(name: "YAML", dependencies: ["CNISpec", "CYAML"]),
+        // A small typed Kubernetes client (blocking sockets, BoringSSL through its C
+        // API, pipelined HTTP/1.1) and the ClusterState the core reads through.
+        // NIOSSL is here only for the CNIOBoringSSL module it makes visible.
         .target(name: "KubeAPI", dependencies: [
-            "CNISpec", "SystemSupport",
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
+            "CNISpec", "SystemSupport", "YAML",
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            .product(name: "Yams", package: "Yams"),
         ]),
         // Resource name → device IDs: kubelet pod-resources (gRPC over a unix socket),
         // device-plugin and DRA checkpoints, ResourceClaims and ResourceSlices.
@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"]),
         .testTarget(name: "DelegationTests", dependencies: ["Delegation", "SystemSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "SystemSupport"]),
-        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeAPIServerDouble", "SystemSupport"]),
+        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeAPIServerDouble", "SystemSupport", "YAML"]),
         .testTarget(name: "NetworkStatusTests", dependencies: ["NetworkStatus", "SystemSupport"]),
         .testTarget(name: "DRAClaimReaderTests", dependencies: ["DRAClaimReader", "KubeAPIServerDouble", "SystemSupport"]),
         .testTarget(name: "MultusCoreTests", dependencies: ["MultusCore", "SystemSupport", "TestSupport"]),

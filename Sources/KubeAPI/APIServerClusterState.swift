@@ -2,7 +2,9 @@ import CNISpec
 import SystemSupport
 import Synchronization
 
-/// `ClusterState` read from and written to the API server through one `KubeClient`.
+/// `ClusterState` read from and written to the API server through one
+/// `KubeClient`: each batch of the protocol is one pipelined round on its
+/// one connection.
 package final class APIServerClusterState: ClusterState {
     package static let networkStatusAnnotation = "k8s.v1.cni.cncf.io/network-status"
     /// resource.k8s.io versions tried, newest first, when the server lacks one.
@@ -43,84 +45,70 @@ package final class APIServerClusterState: ClusterState {
             + "/resourceclaims/\(URLEncoding.pathSegment(key.name))"
     }
 
-    // MARK: reads (synchronous face over the async client, batches concurrent)
+    // MARK: reads (each batch pipelined on the client's one connection)
 
     package func pod(_ key: ObjectKey) throws(KubeError) -> Pod? {
-        try blockingWait { await self.getOrNilResult(Self.podPath(key)) }.get().map(Pod.init(json:))
+        try Self.objectOrNil(client.perform([.get(Self.podPath(key))])[0]).get().map(Pod.init(json:))
     }
 
     package func networkAttachmentDefinitions(_ keys: [ObjectKey]) -> [Result<NetworkAttachmentDefinition?, KubeError>] {
-        concurrently(keys) { key in
-            await self.getOrNilResult(Self.nadPath(key)).map { $0.map(NetworkAttachmentDefinition.init(json:)) }
-        }
+        client.perform(keys.map { .get(Self.nadPath($0)) }).map { Self.objectOrNil($0).map { $0.map(NetworkAttachmentDefinition.init(json:)) } }
     }
 
     /// nil also when the server serves no resource.k8s.io version at all.
     package func resourceClaims(_ keys: [ObjectKey]) -> [Result<ResourceClaim?, KubeError>] {
-        concurrently(keys) { key in
-            await self.withResourceAPIVersion { version in
-                await self.getOrNilResult(Self.resourceClaimPath(key, version: version))
-            }.map { ($0 ?? nil).map(ResourceClaim.init(json:)) }
+        withResourceAPIVersion(keys.count, absent: nil) { index, version in
+            .get(Self.resourceClaimPath(keys[index], version: version))
+        } convert: { result in
+            Self.objectOrNil(result).map { $0.map(ResourceClaim.init(json:)) }
         }
     }
 
     /// Empty also when the server serves no resource.k8s.io version at all.
     package func resourceSlices(nodeName: String, drivers: [String]) -> [Result<[ResourceSlice], KubeError>] {
-        concurrently(drivers) { driver in
-            await self.withResourceAPIVersion { version in
-                await self.listResult("/apis/resource.k8s.io/\(version)/resourceslices",
-                                      fieldSelector: "spec.nodeName=\(nodeName),spec.driver=\(driver)")
-            }.map { ($0 ?? []).map(ResourceSlice.init(json:)) }
-        }
-    }
-
-    package func write(_ writes: [ClusterWrite]) -> [Result<Void, KubeError>] {
-        concurrently(writes) { write in
-            switch write {
-            case .networkStatus(let pod, let value): await self.setNetworkStatusResult(of: pod, to: value)
-            case .event(let event): await self.postEventResult(event)
+        withResourceAPIVersion(drivers.count, absent: []) { index, version in
+            .get(KubeClient.listPath("/apis/resource.k8s.io/\(version)/resourceslices",
+                                     fieldSelector: "spec.nodeName=\(nodeName),spec.driver=\(drivers[index])"))
+        } convert: { result in
+            result.flatMap { (json) -> Result<[ResourceSlice], KubeError> in
+                Result { () throws(KubeError) in try ListResult(json: json, what: "LIST resourceslices").items.map(ResourceSlice.init(json:)) }
             }
         }
     }
 
-    /// Runs `body` for every item at once on the client's event loop and waits for all.
-    private func concurrently<I: Sendable, T: Sendable>(_ items: [I], _ body: @escaping @Sendable (I) async -> Result<T, KubeError>)
-        -> [Result<T, KubeError>] {
-        blockingWait {
-            await withTaskGroup(of: (Int, Result<T, KubeError>).self) { group in
-                for (index, item) in items.enumerated() { group.addTask { (index, await body(item)) } }
-                var results = [Result<T, KubeError>?](repeating: nil, count: items.count)
-                for await (index, result) in group { results[index] = result }
-                return results.map { $0! }
-            }
+    /// A GET's answer, with 404 about the object (not the API) as nil.
+    static func objectOrNil(_ result: Result<JSONValue, KubeError>) -> Result<JSONValue?, KubeError> {
+        switch result {
+        case .success(let json): .success(json)
+        case .failure(let error) where error.isNotFound && !isMissingAPI(error): .success(nil)
+        case .failure(let error): .failure(error)
         }
     }
 
-    private func getOrNilResult(_ path: String) async -> Result<JSONValue?, KubeError> {
-        do { return .success(try await client.get(path)) } catch {
-            if error.isNotFound && !Self.isMissingAPI(error) { return .success(nil) }
-            return .failure(error)
-        }
-    }
-
-    private func listResult(_ path: String, fieldSelector: String) async -> Result<[JSONValue], KubeError> {
-        do { return .success(try await client.list(path, fieldSelector: fieldSelector)) } catch { return .failure(error) }
-    }
-
-    /// Runs `body` with the newest resource.k8s.io version the server serves;
-    /// nil when it serves none of them (a cluster without DRA).
-    private func withResourceAPIVersion<T: Sendable>(_ body: (String) async -> Result<T, KubeError>) async -> Result<T?, KubeError> {
+    /// Sends the batch with the newest resource.k8s.io version the server
+    /// serves, stepping down for the calls whose version is not served;
+    /// `absent` for a server that serves none of them (a cluster without DRA).
+    private func withResourceAPIVersion<T>(
+        _ count: Int, absent: T, call: (Int, String) -> KubeClient.Call,
+        convert: (Result<JSONValue, KubeError>) -> Result<T, KubeError>
+    ) -> [Result<T, KubeError>] {
         let known = resourceAPIVersion.withLock { $0 }
-        for version in known.map({ [$0] }) ?? Self.resourceAPIVersions {
-            switch await body(version) {
-            case .success(let value):
-                resourceAPIVersion.withLock { $0 = version }
-                return .success(value)
-            case .failure(let error):
-                guard Self.isMissingAPI(error) else { return .failure(error) }
+        var results = [Result<T, KubeError>](repeating: .success(absent), count: count)
+        var pending = Array(0..<count)
+        for version in known.map({ [$0] }) ?? Self.resourceAPIVersions where !pending.isEmpty {
+            let answers = client.perform(pending.map { call($0, version) })
+            var missing: [Int] = []
+            for (index, answer) in zip(pending, answers) {
+                if case .failure(let error) = answer, Self.isMissingAPI(error) {
+                    missing.append(index)
+                    continue
+                }
+                if case .success = answer { resourceAPIVersion.withLock { $0 = version } }
+                results[index] = convert(answer)
             }
+            pending = missing
         }
-        return .success(nil)
+        return results
     }
 
     /// A 404 about the URL itself (group or version not served), not about an object.
@@ -131,33 +119,37 @@ package final class APIServerClusterState: ClusterState {
 
     // MARK: writes
 
-    private func setNetworkStatusResult(of pod: ObjectKey, to value: String) async -> Result<Void, KubeError> {
-        do { try await setNetworkStatus(of: pod, to: value); return .success(()) } catch { return .failure(error) }
-    }
-
-    private func postEventResult(_ event: PodEvent) async -> Result<Void, KubeError> {
-        do { try await postEvent(event); return .success(()) } catch { return .failure(error) }
-    }
-
-    func setNetworkStatus(of pod: ObjectKey, to value: String) async throws(KubeError) {
-        let path = Self.podPath(pod) + "/status"
-        let patch: JSONValue = ["metadata": ["annotations": [Self.networkStatusAnnotation: .string(value)]]]
-        do {
-            _ = try await client.patch(path, mergePatch: patch)
-            return
-        } catch {
-            // Forbidden (RBAC grants update but not patch), or a server that does not
-            // take merge patches here: do what Multus does, GET + PUT.
-            guard case .status(let code, _, _) = error, [403, 405, 415].contains(code) else { throw error }
+    /// network-status merge patches and events, pipelined together; a patch the
+    /// server refuses (403: RBAC grants update but not patch; 405/415: no merge
+    /// patch here) falls back to GET + PUT, as Multus does.
+    package func write(_ writes: [ClusterWrite]) -> [Result<Void, KubeError>] {
+        let now = WallClock.now()
+        let calls: [KubeClient.Call] = writes.enumerated().map { index, write in
+            switch write {
+            case .networkStatus(let pod, let value):
+                .mergePatch(Self.podPath(pod) + "/status",
+                            ["metadata": ["annotations": [Self.networkStatusAnnotation: .string(value)]]])
+            case .event(let event):
+                .post("/api/v1/namespaces/\(URLEncoding.pathSegment(event.pod.namespace))/events",
+                      Self.eventBody(event, at: now, sequence: index))
+            }
         }
-        try await updateNetworkStatus(path: path, pod: pod, value: value)
+        return zip(writes, client.perform(calls)).map { write, result in
+            switch (write, result) {
+            case (_, .success): return .success(())
+            case (.networkStatus(let pod, let value), .failure(.status(let code, _, _))) where [403, 405, 415].contains(code):
+                return Result { () throws(KubeError) in try updateNetworkStatus(pod: pod, value: value) }
+            case (_, .failure(let error)): return .failure(error)
+            }
+        }
     }
 
-    private func updateNetworkStatus(path: String, pod: ObjectKey, value: String) async throws(KubeError) {
+    private func updateNetworkStatus(pod: ObjectKey, value: String) throws(KubeError) {
+        let path = Self.podPath(pod) + "/status"
         var attempt = 0
         while true {
             attempt += 1
-            var json = try await client.get(Self.podPath(pod))
+            var json = try client.get(Self.podPath(pod))
             guard case .object(var metadata) = json["metadata"] ?? [:] else {
                 throw .decoding("GET \(Self.podPath(pod)): metadata is not an object")
             }
@@ -166,7 +158,7 @@ package final class APIServerClusterState: ClusterState {
             metadata["annotations"] = .object(annotations)
             json["metadata"] = .object(metadata)
             do {
-                _ = try await client.put(path, json)
+                _ = try client.put(path, json)
                 return
             } catch {
                 // Someone else wrote the pod between our GET and PUT: read it again.
@@ -175,14 +167,15 @@ package final class APIServerClusterState: ClusterState {
         }
     }
 
-    func postEvent(_ event: PodEvent) async throws(KubeError) {
-        let now = WallClock.now()
+    /// A core/v1 Event as Multus records it. `sequence` keeps the names of the
+    /// events of one batch apart (they share a timestamp).
+    static func eventBody(_ event: PodEvent, at now: WallClock, sequence: Int) -> JSONValue {
         let timestamp = JSONValue.string(now.rfc3339UTC)
-        let body: JSONValue = [
+        return [
             "apiVersion": "v1",
             "kind": "Event",
             "metadata": [
-                "name": .string("\(event.pod.name).\(String(now.unixNanoseconds, radix: 16))"),
+                "name": .string("\(event.pod.name).\(String(now.unixNanoseconds + UInt64(sequence), radix: 16))"),
                 "namespace": .string(event.pod.namespace),
             ],
             "involvedObject": [
@@ -200,11 +193,7 @@ package final class APIServerClusterState: ClusterState {
             "lastTimestamp": timestamp,
             "count": 1,
         ]
-        _ = try await client.post("/api/v1/namespaces/\(URLEncoding.pathSegment(event.pod.namespace))/events", body)
     }
 
-    package func shutdown() {
-        let client = self.client
-        blockingWait { await client.shutdown() }
-    }
+    package func shutdown() { client.shutdown() }
 }

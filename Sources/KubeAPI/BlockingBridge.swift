@@ -1,8 +1,9 @@
 import Dispatch
 
-/// TEMPORARY: runs async client work from the synchronous CNI flow until the
-/// blocking HTTP client replaces AsyncHTTPClient. The calling thread waits on
-/// a semaphore; the work runs on the client's own event loop.
+/// TEMPORARY: KubeAPI no longer uses this (its client is blocking); only
+/// DRAClaimReader's NIO gRPC call still does, until its synchronous client
+/// lands. Delete it then. The calling thread waits on a semaphore; the work
+/// runs on the caller's event loop.
 package func blockingWait<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
     let done = DispatchSemaphore(value: 0)
     let box = BlockingBox<T>()

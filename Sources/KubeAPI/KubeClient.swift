@@ -1,20 +1,18 @@
-import AsyncHTTPClient
 import CNISpec
-import NIOCore
-import NIOPosix
-import NIOSSL
+import SystemSupport
+import Synchronization
 
-/// A small Kubernetes REST client for one invocation of the plugin: one
-/// `HTTPClient` on a one-thread event loop, at most one connection to the API
-/// server (HTTP/2 via ALPN multiplexes concurrent requests on it; an HTTP/1.1
-/// server gets them one after another on a kept-alive connection), bearer or
+/// A small, blocking Kubernetes REST client for one invocation of the
+/// plugin: ONE kept-alive HTTP/1.1 connection (TLS through BoringSSL's C
+/// API), batches of independent requests pipelined on it, bearer or
 /// client-certificate auth, `Status` bodies decoded into `KubeError.status`,
-/// and bounded retries of transient failures.
+/// and bounded retries of transient failures. No threads, no event loop:
+/// every call runs on the caller's thread.
 ///
 /// Call `shutdown()` once when done.
 package final class KubeClient: Sendable {
     package struct Options: Sendable {
-        /// One attempt: connect, send, and read the whole answer.
+        /// One attempt: connect, send, and read every answer of the batch.
         package var requestTimeout: Duration
         /// Retries of one call end this long after the call began (a `Retry-After`
         /// that reaches past it ends them at once). One attempt in flight may run on
@@ -24,6 +22,12 @@ package final class KubeClient: Sendable {
         package var maximumBackoff: Duration
         package var maximumResponseBytes: Int
         package var userAgent: String
+        /// The clock of retry budgets and the sleeps between attempts; a test
+        /// passes one that does not wait.
+        package var timeSource: any TimeSource
+        /// Up to this fraction is added to each backoff, so that the plugins of many
+        /// pods on one node do not retry in step.
+        package var jitter: Double
 
         package init(
             requestTimeout: Duration = .seconds(10),
@@ -31,7 +35,9 @@ package final class KubeClient: Sendable {
             initialBackoff: Duration = .milliseconds(100),
             maximumBackoff: Duration = .seconds(1),
             maximumResponseBytes: Int = 64 << 20,
-            userAgent: String = "multus-swift"
+            userAgent: String = "multus-swift",
+            timeSource: any TimeSource = SystemTime(),
+            jitter: Double = 0.25
         ) {
             self.requestTimeout = requestTimeout
             self.retryBudget = retryBudget
@@ -39,224 +45,139 @@ package final class KubeClient: Sendable {
             self.maximumBackoff = maximumBackoff
             self.maximumResponseBytes = maximumResponseBytes
             self.userAgent = userAgent
+            self.timeSource = timeSource
+            self.jitter = jitter
+        }
+    }
+
+    /// One request of a batch.
+    package struct Call: Sendable, Equatable {
+        package var method: String
+        package var path: String
+        package var body: JSONValue?
+        package var contentType: String?
+
+        package init(method: String, path: String, body: JSONValue? = nil, contentType: String? = nil) {
+            self.method = method
+            self.path = path
+            self.body = body
+            self.contentType = contentType
+        }
+
+        package static func get(_ path: String) -> Call { Call(method: "GET", path: path) }
+        /// JSON merge patch (RFC 7386).
+        package static func mergePatch(_ path: String, _ patch: JSONValue) -> Call {
+            Call(method: "PATCH", path: path, body: patch, contentType: "application/merge-patch+json")
+        }
+        package static func put(_ path: String, _ body: JSONValue) -> Call {
+            Call(method: "PUT", path: path, body: body, contentType: "application/json")
+        }
+        package static func post(_ path: String, _ body: JSONValue) -> Call {
+            Call(method: "POST", path: path, body: body, contentType: "application/json")
         }
     }
 
     package let server: String
     package let options: Options
-    private let baseURL: String
-    private let authorization: String?
-    private let group: MultiThreadedEventLoopGroup
-    private let http: HTTPClient
+    let endpoint: Endpoint
+    let authorization: String?
+    /// The one connection of this client, opened on first use. The lock also
+    /// keeps batches from interleaving on it.
+    let connection = Mutex<HTTPConnection?>(nil)
 
+    /// Parses the configuration and builds the TLS context; no connection yet.
     package init(config: KubeClientConfig, options: Options = Options()) throws(KubeError) {
         let url = try ServerURL(parsing: config.server, source: config.source)
-        self.server = url.string()
+        server = url.string()
         self.options = options
-        self.authorization = config.bearerToken.map { "Bearer \($0)" }
-
-        var configuration = HTTPClient.Configuration(
-            tlsConfiguration: try Self.tlsConfiguration(config),
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: TimeAmount(options.requestTimeout), read: TimeAmount(options.requestTimeout)),
-            connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 1),
-            decompression: .disabled
-        )
-        // Our own retry loop handles refused connections within the call's budget.
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.httpVersion = .automatic
-        if let name = config.tlsServerName, name != url.host, url.scheme == "https" {
-            // Ask for and verify `name`, but connect to the configured host.
-            configuration.dnsOverride = [name: url.host]
-            baseURL = url.string(host: name)
-        } else {
-            baseURL = url.string()
-        }
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        http = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
-    }
-
-    static func tlsConfiguration(_ config: KubeClientConfig) throws(KubeError) -> TLSConfiguration {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if config.insecureSkipTLSVerify { tls.certificateVerification = .none }
-        do {
-            if let ca = config.certificateAuthorityPEM {
-                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(ca))
-            }
-        } catch {
-            throw .configuration("\(config.source): certificate authority is not a valid PEM certificate")
-        }
-        if let certificate = config.clientCertificatePEM, let key = config.clientKeyPEM {
-            do {
-                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(certificate).map { .certificate($0) }
-            } catch {
-                throw .configuration("\(config.source): client certificate is not a valid PEM certificate")
-            }
-            do {
-                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: key, format: .pem))
-            } catch {
-                throw .configuration("\(config.source): client key is not a valid PEM private key")
-            }
-        }
-        tls.applicationProtocols = ["h2", "http/1.1"]
-        return tls
+        authorization = config.bearerToken.map { "Bearer \($0)" }
+        let tls = url.scheme == "https" ? try TLSContext(config: config) : nil
+        endpoint = Endpoint(url: url, tlsServerName: config.tlsServerName, tls: tls)
     }
 
     // MARK: verbs
 
-    package func get(_ path: String) async throws(KubeError) -> JSONValue {
-        try await send(.get, path)
-    }
+    package func get(_ path: String) throws(KubeError) -> JSONValue { try perform([.get(path)])[0].get() }
 
     /// The `items` of a LIST. Selectors are URL-encoded here.
-    package func list(_ path: String, fieldSelector: String? = nil, labelSelector: String? = nil) async throws(KubeError)
+    package func list(_ path: String, fieldSelector: String? = nil, labelSelector: String? = nil) throws(KubeError)
         -> [JSONValue]
     {
-        var query: [String] = []
+        try listWithVersion(path, fieldSelector: fieldSelector, labelSelector: labelSelector).items
+    }
+
+    /// A LIST's items and `metadata.resourceVersion`, where a WATCH starts from.
+    package func listWithVersion(_ path: String, fieldSelector: String? = nil, labelSelector: String? = nil)
+        throws(KubeError) -> ListResult
+    {
+        let target = Self.listPath(path, fieldSelector: fieldSelector, labelSelector: labelSelector)
+        return try ListResult(json: try perform([.get(target)])[0].get(), what: "GET \(target)")
+    }
+
+    /// `path?fieldSelector=…&labelSelector=…`, values percent-encoded.
+    package static func listPath(_ path: String, fieldSelector: String? = nil, labelSelector: String? = nil,
+                                 extra: [String] = []) -> String
+    {
+        var query = extra
         if let fieldSelector { query.append("fieldSelector=" + URLEncoding.queryValue(fieldSelector)) }
         if let labelSelector { query.append("labelSelector=" + URLEncoding.queryValue(labelSelector)) }
-        let full = query.isEmpty ? path : path + (path.contains("?") ? "&" : "?") + query.joined(separator: "&")
-        let list = try await send(.get, full)
+        return query.isEmpty ? path : path + (path.contains("?") ? "&" : "?") + query.joined(separator: "&")
+    }
+
+    package func patch(_ path: String, mergePatch: JSONValue) throws(KubeError) -> JSONValue {
+        try perform([.mergePatch(path, mergePatch)])[0].get()
+    }
+
+    package func put(_ path: String, _ body: JSONValue) throws(KubeError) -> JSONValue {
+        try perform([.put(path, body)])[0].get()
+    }
+
+    package func post(_ path: String, _ body: JSONValue) throws(KubeError) -> JSONValue {
+        try perform([.post(path, body)])[0].get()
+    }
+
+    /// Closes the connection.
+    package func shutdown() {
+        connection.withLock { current in
+            current?.close()
+            current = nil
+        }
+    }
+
+    /// The wire form of a call: path prefix, headers, body.
+    func request(for call: Call) -> HTTPRequest {
+        var headers: [(name: String, value: String)] = [("Accept", "application/json"), ("User-Agent", options.userAgent)]
+        if let authorization { headers.append(("Authorization", authorization)) }
+        var body: [UInt8]?
+        if let json = call.body {
+            headers.append(("Content-Type", call.contentType ?? "application/json"))
+            body = json.serializedBytes
+        }
+        return HTTPRequest(method: call.method, target: endpoint.pathPrefix + call.path, headers: headers, body: body)
+    }
+}
+
+/// A LIST's answer.
+package struct ListResult: Sendable, Equatable {
+    package var items: [JSONValue]
+    /// Where a WATCH of the same collection starts from.
+    package var resourceVersion: String
+
+    package init(items: [JSONValue], resourceVersion: String) {
+        self.items = items
+        self.resourceVersion = resourceVersion
+    }
+
+    init(json list: JSONValue, what: String) throws(KubeError) {
         guard let items = list["items"] else {
-            throw .decoding("GET \(full): expected a list with items, got \(list.kindName)")
+            throw .decoding("\(what): expected a list with items, got \(list.kindName)")
         }
-        if items.isNull { return [] }
-        guard let array = items.arrayValue else { throw .decoding("GET \(full): items is \(items.kindName)") }
-        return array
-    }
-
-    /// JSON merge patch (RFC 7386), `application/merge-patch+json`.
-    package func patch(_ path: String, mergePatch: JSONValue) async throws(KubeError) -> JSONValue {
-        try await send(.patch, path, body: mergePatch, contentType: "application/merge-patch+json")
-    }
-
-    package func put(_ path: String, _ body: JSONValue) async throws(KubeError) -> JSONValue {
-        try await send(.put, path, body: body, contentType: "application/json")
-    }
-
-    package func post(_ path: String, _ body: JSONValue) async throws(KubeError) -> JSONValue {
-        try await send(.post, path, body: body, contentType: "application/json")
-    }
-
-    /// Closes the connection and stops the event loop thread.
-    package func shutdown() async {
-        try? await http.shutdown()
-        try? await group.shutdownGracefully()
-    }
-
-    // MARK: one call, with retries
-
-    enum Method: String, Sendable { case get = "GET", put = "PUT", patch = "PATCH", post = "POST" }
-
-    enum Outcome {
-        case success(JSONValue)
-        case retry(KubeError, after: Duration?)
-        case failure(KubeError)
-    }
-
-    private func send(_ method: Method, _ path: String, body: JSONValue? = nil, contentType: String? = nil)
-        async throws(KubeError) -> JSONValue
-    {
-        let clock = ContinuousClock()
-        let start = clock.now
-        var backoff = options.initialBackoff
-        var attempts = 0
-        while true {
-            attempts += 1
-            switch await attempt(method, path, body: body, contentType: contentType) {
-            case .success(let value):
-                return value
-            case .failure(let error):
-                throw error
-            case .retry(let error, let retryAfter):
-                let remaining = options.retryBudget - start.duration(to: clock.now)
-                let delay: Duration
-                if let retryAfter {
-                    // The server said when; asking sooner would only be refused again.
-                    guard retryAfter <= remaining else {
-                        throw exhausted(error, attempts: attempts, elapsed: start.duration(to: clock.now))
-                    }
-                    delay = retryAfter
-                } else {
-                    // The last wait is cut short so that one more try lands within the budget.
-                    guard remaining > .milliseconds(10) else {
-                        throw exhausted(error, attempts: attempts, elapsed: start.duration(to: clock.now))
-                    }
-                    delay = min(jittered(backoff), remaining)
-                    backoff = min(backoff * 2, options.maximumBackoff)
-                }
-                do {
-                    try await Task.sleep(for: delay)
-                } catch {
-                    throw .transport("\(method.rawValue) \(path): cancelled")
-                }
-            }
+        if items.isNull {
+            self.items = []
+        } else {
+            guard let array = items.arrayValue else { throw .decoding("\(what): items is \(items.kindName)") }
+            self.items = array
         }
-    }
-
-    private func jittered(_ delay: Duration) -> Duration {
-        // Up to +25 %, so the plugins of many pods on one node do not retry in step.
-        delay + delay * Double.random(in: 0..<0.25)
-    }
-
-    private func exhausted(_ error: KubeError, attempts: Int, elapsed: Duration) -> KubeError {
-        guard case .transport(let message) = error else { return error }
-        let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
-        return .transport("\(message) (gave up after \(attempts) attempts in \(ms) ms)")
-    }
-
-    private func attempt(_ method: Method, _ path: String, body: JSONValue?, contentType: String?) async -> Outcome {
-        var request = HTTPClientRequest(url: baseURL + path)
-        switch method {
-        case .get: request.method = .GET
-        case .put: request.method = .PUT
-        case .patch: request.method = .PATCH
-        case .post: request.method = .POST
-        }
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "User-Agent", value: options.userAgent)
-        if let authorization { request.headers.add(name: "Authorization", value: authorization) }
-        if let body {
-            let bytes = body.serializedBytes
-            request.headers.add(name: "Content-Type", value: contentType ?? "application/json")
-            request.body = .bytes(ByteBuffer(bytes: bytes))
-        }
-        let what = "\(method.rawValue) \(path)"
-        let status: Int
-        let reasonPhrase: String
-        let retryAfter: String?
-        let bytes: [UInt8]
-        do {
-            let response = try await http.execute(request, timeout: TimeAmount(options.requestTimeout))
-            status = Int(response.status.code)
-            reasonPhrase = response.status.reasonPhrase
-            retryAfter = response.headers.first(name: "Retry-After")
-            let buffer = try await response.body.collect(upTo: options.maximumResponseBytes)
-            bytes = Array(buffer.readableBytesView)
-        } catch {
-            return TransportFailure.classify(error, what: what, server: server)
-        }
-
-        if (200..<300).contains(status) {
-            if bytes.isEmpty { return .success(.null) }
-            do {
-                return .success(try JSONValue(parsing: bytes))
-            } catch {
-                return .failure(.decoding("\(what): \(error)"))
-            }
-        }
-        let error = StatusBody.error(code: status, reasonPhrase: reasonPhrase, body: bytes)
-        switch status {
-        case 429, 500, 502, 503, 504:
-            return .retry(error, after: retryAfter.flatMap(Self.retryAfterDelay))
-        default:
-            return .failure(error)
-        }
-    }
-
-    /// `Retry-After: <seconds>`; an HTTP date is not worth parsing here (backoff applies).
-    static func retryAfterDelay(_ header: String) -> Duration? {
-        guard let seconds = Int(header.trimmingSpace), seconds >= 0 else { return nil }
-        return .seconds(seconds)
+        resourceVersion = list["metadata"]?["resourceVersion"]?.stringValue ?? ""
     }
 }

@@ -64,7 +64,7 @@ struct ServerURL: Equatable {
     /// Accepts `host:port` without a scheme (https assumed, as client-go does).
     init(parsing text: String, source: String) throws(KubeError) {
         var rest = Substring(text)
-        if let range = rest.range(of: "://") {
+        if let range = rest.firstRange(of: "://") {
             scheme = rest[..<range.lowerBound].lowercased()
             rest = rest[range.upperBound...]
         } else {

@@ -1,6 +1,6 @@
 import CNISpec
 import SystemSupport
-import Yams
+import YAML
 
 /// A kubeconfig file, read the way clientcmd reads it for one context:
 /// `current-context` → `context.cluster` + `context.user`. Relative paths are
@@ -22,27 +22,38 @@ package enum Kubeconfig {
 
     /// Parses kubeconfig text; `path` names it in errors and anchors relative paths.
     package static func parse(_ text: String, path: String, context: String? = nil) throws(KubeError) -> KubeClientConfig {
-        let composed: Node?
+        let composed: JSONValue?
         do {
-            composed = try Yams.compose(yaml: text)
+            composed = try YAML.document(Array(text.utf8))
         } catch {
-            // Yams's own description quotes the offending line, which may hold a token.
-            throw .configuration("kubeconfig \(path) is not valid YAML\(yamlPosition(error))")
+            // The error names the line and column, never the text there (it may hold a token).
+            throw .configuration("kubeconfig \(path) is not valid YAML (\(error))")
         }
-        guard let root = composed else { throw .configuration("kubeconfig \(path) is empty") }
-        guard root.mapping != nil else { throw .configuration("kubeconfig \(path) is not a YAML mapping") }
+        guard let root = composed, !root.isNull else { throw .configuration("kubeconfig \(path) is empty") }
+        guard root.objectValue != nil else { throw .configuration("kubeconfig \(path) is not a YAML mapping") }
         let reader = Reader(path: path, baseDirectory: Paths.directory(of: path))
         return try reader.clientConfig(root: root, context: context)
     }
+}
 
-    private static func yamlPosition(_ error: any Error) -> String {
-        guard let yaml = error as? YamlError else { return "" }
-        switch yaml {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
-             .composer(_, let problem, let mark, _):
-            return " (line \(mark.line), column \(mark.column): \(problem))"
-        default:
-            return ""
+extension JSONValue {
+    /// A scalar as the string field of a Go struct reads it: sigs.k8s.io/yaml
+    /// turns `token: 12345` or `name: yes` into the text of the typed value.
+    fileprivate var text: String? {
+        switch self {
+        case .string(let s): s
+        case .number(let n): n
+        case .bool(let b): b ? "true" : "false"
+        case .null, .array, .object: nil
+        }
+    }
+
+    fileprivate var flag: Bool? {
+        switch self {
+        case .bool(let b): b
+        case .string("true"): true
+        case .string("false"): false
+        default: nil
         }
     }
 }
@@ -55,11 +66,11 @@ private struct Reader {
 
     func fail(_ message: String) -> KubeError { .configuration("kubeconfig \(path): \(message)") }
 
-    func clientConfig(root: Node, context requested: String?) throws(KubeError) -> KubeClientConfig {
+    func clientConfig(root: JSONValue, context requested: String?) throws(KubeError) -> KubeClientConfig {
         let contextName: String
         if let requested, !requested.isEmpty {
             contextName = requested
-        } else if let current = root["current-context"]?.string, !current.isEmpty {
+        } else if let current = root["current-context"]?.text, !current.isEmpty {
             contextName = current
         } else {
             throw fail("current-context is not set")
@@ -67,14 +78,14 @@ private struct Reader {
         guard let context = named(root["contexts"], contextName)?["context"] else {
             throw fail("context \"\(contextName)\" (current-context) is not in contexts")
         }
-        guard let clusterName = context["cluster"]?.string, !clusterName.isEmpty else {
+        guard let clusterName = context["cluster"]?.text, !clusterName.isEmpty else {
             throw fail("contexts[\"\(contextName)\"].context.cluster is not set")
         }
         guard let cluster = named(root["clusters"], clusterName)?["cluster"] else {
             throw fail("cluster \"\(clusterName)\" (of context \"\(contextName)\") is not in clusters")
         }
-        let userName = context["user"]?.string ?? ""
-        let user: Node?
+        let userName = context["user"]?.text ?? ""
+        let user: JSONValue?
         if userName.isEmpty {
             user = nil
         } else {
@@ -90,13 +101,13 @@ private struct Reader {
         return config
     }
 
-    private func readCluster(_ cluster: Node, name: String, into config: inout KubeClientConfig) throws(KubeError) {
+    private func readCluster(_ cluster: JSONValue, name: String, into config: inout KubeClientConfig) throws(KubeError) {
         let field = "clusters[\"\(name)\"].cluster"
-        guard let server = cluster["server"]?.string, !server.isEmpty else { throw fail("\(field).server is not set") }
+        guard let server = cluster["server"]?.text, !server.isEmpty else { throw fail("\(field).server is not set") }
         let url = try ServerURL(parsing: server, source: "kubeconfig \(path): \(field).server")
         config.server = url.string()
-        config.insecureSkipTLSVerify = cluster["insecure-skip-tls-verify"]?.bool ?? false
-        if let name = cluster["tls-server-name"]?.string, !name.isEmpty { config.tlsServerName = name }
+        config.insecureSkipTLSVerify = cluster["insecure-skip-tls-verify"]?.flag ?? false
+        if let name = cluster["tls-server-name"]?.text, !name.isEmpty { config.tlsServerName = name }
         config.certificateAuthorityPEM = try bytes(
             of: cluster, dataKey: "certificate-authority-data", fileKey: "certificate-authority", field: field)
         if config.insecureSkipTLSVerify && config.certificateAuthorityPEM != nil {
@@ -105,7 +116,7 @@ private struct Reader {
         }
     }
 
-    private func readUser(_ user: Node, name: String, into config: inout KubeClientConfig) throws(KubeError) {
+    private func readUser(_ user: JSONValue, name: String, into config: inout KubeClientConfig) throws(KubeError) {
         let field = "users[\"\(name)\"].user"
         config.clientCertificatePEM = try bytes(
             of: user, dataKey: "client-certificate-data", fileKey: "client-certificate", field: field)
@@ -114,8 +125,8 @@ private struct Reader {
             throw fail("\(field) needs both a client certificate and a client key")
         }
 
-        let inlineToken = user["token"]?.string.flatMap { $0.isEmpty ? nil : $0 }
-        if let tokenFile = user["tokenFile"]?.string, !tokenFile.isEmpty {
+        let inlineToken = user["token"]?.text.flatMap { $0.isEmpty ? nil : $0 }
+        if let tokenFile = user["tokenFile"]?.text, !tokenFile.isEmpty {
             // As client-go: the file wins over an inline token, which only stands in
             // when the file cannot be read.
             let resolved = Paths.resolve(tokenFile, against: baseDirectory)
@@ -140,14 +151,14 @@ private struct Reader {
     }
 
     /// The `-data` form (base64) wins over the file form, as in clientcmd.
-    private func bytes(of node: Node, dataKey: String, fileKey: String, field: String) throws(KubeError) -> [UInt8]? {
-        if let data = node[dataKey]?.string, !data.isEmpty {
+    private func bytes(of node: JSONValue, dataKey: String, fileKey: String, field: String) throws(KubeError) -> [UInt8]? {
+        if let data = node[dataKey]?.text, !data.isEmpty {
             guard let decoded = Base64.decode(data), !decoded.isEmpty else {
                 throw fail("\(field).\(dataKey) is not valid base64")
             }
             return decoded
         }
-        guard let file = node[fileKey]?.string, !file.isEmpty else { return nil }
+        guard let file = node[fileKey]?.text, !file.isEmpty else { return nil }
         let resolved = Paths.resolve(file, against: baseDirectory)
         switch readFile(resolved) {
         case .success(let contents) where !contents.isEmpty: return contents
@@ -156,9 +167,9 @@ private struct Reader {
         }
     }
 
-    private func named(_ list: Node?, _ name: String) -> Node? {
-        guard let entries = list?.sequence else { return nil }
-        return entries.first { $0["name"]?.string == name }
+    private func named(_ list: JSONValue?, _ name: String) -> JSONValue? {
+        guard let entries = list?.arrayValue else { return nil }
+        return entries.first { $0["name"]?.text == name }
     }
 
     private func readFile(_ path: String) -> Result<[UInt8], SystemError> {
