@@ -29,6 +29,9 @@ package final class KubeAPIServerDouble: Sendable {
         /// Answers normally, then moves the object's resourceVersion on, as if
         /// another writer had updated it right after.
         case concurrentUpdate
+        /// Answers normally with `Connection: close` and closes the connection, as a
+        /// server going away does; requests pipelined behind it get no answer.
+        case closeAfterAnswer
     }
 
     package struct RecordedRequest: Sendable, Equatable {
@@ -62,20 +65,30 @@ package final class KubeAPIServerDouble: Sendable {
         var open: [ObjectIdentifier: any Channel] = [:]
         var listener: (any Channel)?
         var port = 0
+        /// Open WATCH streams, by id.
+        var watchers: [Int: Watcher] = [:]
+        var nextWatchID = 1
+        /// How many of `store.changes` have been sent to the watchers.
+        var published = 0
+        /// Bodies sent with chunked transfer coding (in three pieces) instead of Content-Length.
+        var chunkedResponses = false
     }
 
     package let pki: TestPKI
-    private let state: Mutex<State>
+    let state: Mutex<State>
     private let group: MultiThreadedEventLoopGroup
     private let sslContext: NIOSSLContext
+    /// Serving plain `http://` (no TLS, HTTP/1.1 only).
+    package let plainHTTP: Bool
 
     /// Starts a double serving `pki`'s server certificate and accepting `tokens`
-    /// and client certificates issued by `pki`'s CA. `http2: false` offers only
+    /// and client certificates issued by `pki`'s CA. `plainHTTP` serves http://
+    /// without TLS (tokens only). `http2: false` offers only
     /// http/1.1 in ALPN, like an old API server or a proxy in front of it.
-    package static func start(pki: TestPKI, tokens: Set<String> = ["test-token"], http2: Bool = true) async throws
-        -> KubeAPIServerDouble
+    package static func start(pki: TestPKI, tokens: Set<String> = ["test-token"], http2: Bool = true,
+                              plainHTTP: Bool = false) async throws -> KubeAPIServerDouble
     {
-        let double = try KubeAPIServerDouble(pki: pki, tokens: tokens, http2: http2)
+        let double = try KubeAPIServerDouble(pki: pki, tokens: tokens, http2: http2, plainHTTP: plainHTTP)
         do {
             try await double.bind(port: 0)
         } catch {
@@ -85,8 +98,9 @@ package final class KubeAPIServerDouble: Sendable {
         return double
     }
 
-    private init(pki: TestPKI, tokens: Set<String>, http2: Bool) throws {
+    private init(pki: TestPKI, tokens: Set<String>, http2: Bool, plainHTTP: Bool) throws {
         self.pki = pki
+        self.plainHTTP = plainHTTP
         state = Mutex(State(tokens: tokens))
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(pki.serverCertificatePath).map { .certificate($0) },
@@ -102,7 +116,11 @@ package final class KubeAPIServerDouble: Sendable {
     // MARK: lifecycle
 
     package var port: Int { state.withLock { $0.port } }
-    package var serverURL: String { "https://127.0.0.1:\(port)" }
+    package var serverURL: String { "\(plainHTTP ? "http" : "https")://127.0.0.1:\(port)" }
+
+    /// Whether bodies are sent chunked (see `State.chunkedResponses`).
+    package func setChunkedResponses(_ chunked: Bool) { state.withLock { $0.chunkedResponses = chunked } }
+    var chunkedResponses: Bool { state.withLock { $0.chunkedResponses } }
 
     private func bind(port: Int) async throws {
         let channel = try await ServerBootstrap(group: group)
@@ -148,13 +166,19 @@ package final class KubeAPIServerDouble: Sendable {
         guard let path = ObjectStore.path(of: object) else {
             preconditionFailure("seeded object needs apiVersion, kind and metadata.name: \(object.serialized)")
         }
-        state.withLock { $0.store.seed(object, at: path) }
+        state.withLock {
+            $0.store.seed(object, at: path)
+            $0.publishChanges()
+        }
         return path
     }
 
     /// Stores `object` at exactly `path`, as given (resourceVersion set if missing).
     package func seed(_ object: JSONValue, at path: String) {
-        state.withLock { $0.store.seed(object, at: path) }
+        state.withLock {
+            $0.store.seed(object, at: path)
+            $0.publishChanges()
+        }
     }
 
     package func object(at path: String) -> JSONValue? { state.withLock { $0.store.objects[path] } }
@@ -168,15 +192,22 @@ package final class KubeAPIServerDouble: Sendable {
         }
     }
 
-    package func deleteObject(at path: String) { _ = state.withLock { $0.store.objects.removeValue(forKey: path) } }
+    /// Deletes the object (watchers see DELETED).
+    package func deleteObject(at path: String) {
+        state.withLock {
+            $0.store.remove(at: path)
+            $0.publishChanges()
+        }
+    }
 
     /// Changes a stored object in place and bumps its resourceVersion.
     package func updateObject(at path: String, _ change: @Sendable (inout JSONValue) -> Void) {
         state.withLock { s in
             guard var object = s.store.objects[path] else { return }
             change(&object)
-            s.store.objects[path] = object
-            s.store.bumpResourceVersion(at: path)
+            object["metadata"]?["resourceVersion"] = .string(s.store.nextResourceVersion())
+            s.store.store(object, at: path)
+            s.publishChanges()
         }
     }
 
@@ -222,6 +253,11 @@ package final class KubeAPIServerDouble: Sendable {
             $0.open[id] = channel
         }
         channel.closeFuture.whenComplete { [self] _ in _ = state.withLock { $0.open.removeValue(forKey: id) } }
+        if plainHTTP {
+            return channel.pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true).flatMapThrowing {
+                try channel.pipeline.syncOperations.addHandler(RequestHandler(double: self, connection: channel))
+            }
+        }
         do {
             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
         } catch {
@@ -242,7 +278,8 @@ package final class KubeAPIServerDouble: Sendable {
                 }).map { _ in }
             },
             http1ChannelConfigurator: { [self] connection in
-                connection.pipeline.configureHTTPServerPipeline().flatMapThrowing {
+                // Pipelined requests are answered in order, one at a time (RFC 9112 §9.3).
+                connection.pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true).flatMapThrowing {
                     try connection.pipeline.syncOperations.addHandler(RequestHandler(double: self, connection: connection))
                 }
             })
@@ -251,11 +288,12 @@ package final class KubeAPIServerDouble: Sendable {
     /// One complete request → the answer. Runs under the lock, so concurrent
     /// requests see a consistent store.
     func respond(method: String, target: String, version: String, headers: HTTPHeaders, body: [UInt8],
-                 clientCertificate: Bool) -> DoubleResponse
+                 clientCertificate: Bool, channel: (any Channel)? = nil) -> DoubleResponse
     {
         let (path, query) = DoubleRequest.splitTarget(target)
         let authorization = headers.first(name: "Authorization")
         return state.withLock { s in
+            defer { s.publishChanges() }
             let token = authorization.flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
             let authenticated = (token.map { s.tokens.contains($0) } ?? false)
                 || (clientCertificate && s.acceptClientCertificates)
@@ -285,11 +323,18 @@ package final class KubeAPIServerDouble: Sendable {
                     return response
                 case .dropConnection:
                     return DoubleResponse(status: 0, body: [], dropConnection: true)
+                case .closeAfterAnswer:
+                    var response = s.store.handle(request, unavailableAPIs: s.unavailableAPIs)
+                    response.headers.append(("Connection", "close"))
+                    return response
                 case .concurrentUpdate:
                     let response = s.store.handle(request, unavailableAPIs: s.unavailableAPIs)
                     if let objectPath = APIPath(path)?.objectPath { s.store.bumpResourceVersion(at: objectPath) }
                     return response
                 }
+            }
+            if method == "GET", let watch = request.query["watch"], watch == "1" || watch == "true" {
+                return s.startWatch(request, channel: channel)
             }
             return s.store.handle(request, unavailableAPIs: s.unavailableAPIs)
         }

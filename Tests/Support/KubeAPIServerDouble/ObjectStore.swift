@@ -33,6 +33,14 @@ struct DoubleResponse {
     var body: [UInt8]
     /// Drop the connection instead of answering (a `.resetConnection` fault).
     var dropConnection = false
+    /// A WATCH: `body` is written as the first chunk and the stream stays open
+    /// for the watcher `id` (nil: the stream ends after `body`, as after an ERROR).
+    var watch: WatchStream?
+
+    struct WatchStream {
+        var id: Int?
+        var timeoutSeconds: Int?
+    }
 
     static func json(_ status: Int, _ value: JSONValue) -> DoubleResponse {
         DoubleResponse(status: status, body: value.serializedBytes)
@@ -71,6 +79,36 @@ struct ObjectStore {
     var objects: [String: JSONValue] = [:]
     var revision = 1000
     var uidCounter = 0
+    /// Every write, in revision order: what a WATCH replays and streams.
+    var changes: [Change] = []
+    /// Changes at or below this revision are forgotten (etcd compaction): a
+    /// WATCH from an older resourceVersion gets 410 Gone.
+    var compactedRevision = 0
+
+    struct Change {
+        var revision: Int
+        var type: String  // ADDED, MODIFIED, DELETED
+        var path: String
+        var object: JSONValue
+        var previous: JSONValue?
+    }
+
+    /// Stores `object` (whose resourceVersion is the current revision) and logs the change.
+    mutating func store(_ object: JSONValue, at path: String) {
+        let previous = objects[path]
+        objects[path] = object
+        changes.append(Change(revision: revision, type: previous == nil ? "ADDED" : "MODIFIED", path: path,
+                              object: object, previous: previous))
+    }
+
+    /// Removes the object; the DELETED event carries it with a new resourceVersion.
+    @discardableResult
+    mutating func remove(at path: String) -> JSONValue? {
+        guard var object = objects.removeValue(forKey: path) else { return nil }
+        object["metadata"]?["resourceVersion"] = .string(nextResourceVersion())
+        changes.append(Change(revision: revision, type: "DELETED", path: path, object: object, previous: object))
+        return object
+    }
 
     static let resourceOfKind: [String: String] = [
         "Pod": "pods", "NetworkAttachmentDefinition": "network-attachment-definitions",
@@ -78,9 +116,6 @@ struct ObjectStore {
         "Node": "nodes", "Namespace": "namespaces",
     ]
     static let clusterScoped: Set<String> = ["resourceslices", "nodes", "namespaces"]
-    static let selectableFields: [String: Set<String>] = [
-        "resourceslices": ["metadata.name", "spec.nodeName", "spec.driver", "spec.pool.name"],
-    ]
 
     mutating func nextResourceVersion() -> String {
         revision += 1
@@ -114,13 +149,13 @@ struct ObjectStore {
         if let ns = APIPath(path)?.namespace, metadata["namespace"] == nil { metadata["namespace"] = .string(ns) }
         metadata["resourceVersion"] = .string(nextResourceVersion())
         object["metadata"] = .object(metadata)
-        objects[path] = object
+        store(object, at: path)
     }
 
     mutating func bumpResourceVersion(at path: String) {
         guard var object = objects[path] else { return }
         object["metadata"]?["resourceVersion"] = .string(nextResourceVersion())
-        objects[path] = object
+        store(object, at: path)
     }
 
     mutating func handle(_ request: DoubleRequest, unavailableAPIs: Set<String>) -> DoubleResponse {
@@ -145,7 +180,7 @@ struct ObjectStore {
         case "PATCH":
             return patch(path, objectPath: objectPath, contentType: request.contentType, body: request.body)
         case "DELETE":
-            guard objects.removeValue(forKey: objectPath) != nil else { return .notFound(path) }
+            guard remove(at: objectPath) != nil else { return .notFound(path) }
             return .json(200, ["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success"])
         default:
             return methodNotAllowed(request.method, path)
@@ -168,38 +203,17 @@ struct ObjectStore {
         }
     }
 
+    /// LIST: the collection (across namespaces when the path names none), by
+    /// path order, filtered by fieldSelector and labelSelector, with the
+    /// current revision as `metadata.resourceVersion` (where a WATCH starts).
     private func list(_ path: APIPath, query: [String: String]) -> DoubleResponse {
-        let prefix = path.collectionPath + "/"
-        var items = objects.filter { $0.key.hasPrefix(prefix) && !$0.key.dropFirst(prefix.count).contains("/") }
-            .sorted { $0.key < $1.key }.map(\.value)
-        if let selector = query["fieldSelector"], !selector.isEmpty {
-            var requirements: [(field: String, value: String, equal: Bool)] = []
-            for term in selector.split(separator: ",") {
-                let text = String(term)
-                let (field, value, equal): (String, String, Bool)
-                if let r = text.range(of: "!=") {
-                    (field, value, equal) = (String(text[..<r.lowerBound]), String(text[r.upperBound...]), false)
-                } else if let r = text.range(of: "==") {
-                    (field, value, equal) = (String(text[..<r.lowerBound]), String(text[r.upperBound...]), true)
-                } else if let r = text.range(of: "=") {
-                    (field, value, equal) = (String(text[..<r.lowerBound]), String(text[r.upperBound...]), true)
-                } else {
-                    return .status(400, reason: "BadRequest", message: "invalid field selector: \(text)")
-                }
-                if let allowed = Self.selectableFields[path.resource], !allowed.contains(field) {
-                    return .status(400, reason: "BadRequest",
-                                   message: "field label not supported: \(field)")
-                }
-                requirements.append((field, value, equal))
-            }
-            items = items.filter { item in
-                requirements.allSatisfy { req in
-                    var node: JSONValue? = item
-                    for part in req.field.split(separator: ".") { node = node?[String(part)] }
-                    return ((node?.stringValue ?? "") == req.value) == req.equal
-                }
-            }
+        let filter: CollectionFilter
+        switch CollectionFilter.parse(path, query: query) {
+        case .success(let parsed): filter = parsed
+        case .failure(let error): return error.response
         }
+        let items = objects.filter { filter.contains(objectPath: $0.key) && filter.selects($0.value) }
+            .sorted { $0.key < $1.key }.map(\.value)
         let kind = (items.first?["kind"]?.stringValue ?? Self.kind(ofResource: path.resource)) + "List"
         return .json(200, [
             "kind": .string(kind), "apiVersion": .string(path.groupVersion),
@@ -244,7 +258,7 @@ struct ObjectStore {
         metadata["uid"] = .string(nextUID())
         metadata["resourceVersion"] = .string(nextResourceVersion())
         object["metadata"] = .object(metadata)
-        objects[objectPath] = object
+        store(object, at: objectPath)
         return .json(201, object)
     }
 
@@ -266,7 +280,7 @@ struct ObjectStore {
         }
         object["metadata"]?["uid"] = current["metadata"]?["uid"]
         object["metadata"]?["resourceVersion"] = .string(nextResourceVersion())
-        objects[objectPath] = object
+        store(object, at: objectPath)
         return .json(200, object)
     }
 
@@ -291,7 +305,7 @@ struct ObjectStore {
         object["metadata"]?["uid"] = current["metadata"]?["uid"]
         object["metadata"]?["name"] = current["metadata"]?["name"]
         object["metadata"]?["resourceVersion"] = .string(nextResourceVersion())
-        objects[objectPath] = object
+        store(object, at: objectPath)
         return .json(200, object)
     }
 
