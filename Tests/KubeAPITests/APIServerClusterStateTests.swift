@@ -13,9 +13,9 @@ import Testing
     static let networkStatus = #"[{"name":"cbr0","interface":"eth0","ips":["10.1.0.5"],"default":true}]"#
 
     @Test func podLookupReturnsThePodOrNil() async throws {
-        try await withDouble { double, dir in
+        try await withDouble { double, dir throws in
             double.seed(Manifests.pod("web-1", uid: "uid-123", annotations: [("k8s.v1.cni.cncf.io/networks", "net-a")]))
-            try await withClusterState(double, dir: dir) { cluster in
+            try withClusterState(double, dir: dir) { cluster throws in
                 let pod = try cluster.pod(Self.key)
                 #expect(pod?.metadata.uid == "uid-123")
                 #expect(pod?.annotations["k8s.v1.cni.cncf.io/networks"] == "net-a")
@@ -27,11 +27,11 @@ import Testing
     }
 
     @Test func podLookupRetriesTransientErrors() async throws {
-        try await withDouble { double, dir in
+        try await withDouble { double, dir throws in
             double.seed(Manifests.pod("web-1"))
             double.injectFault(.status(503), path: Self.podPath)
             double.injectFault(.tooManyRequests(retryAfterSeconds: 0), path: Self.podPath)
-            try await withClusterState(double, dir: dir) { cluster in
+            try withClusterState(double, dir: dir) { cluster throws in
                 let pod = try cluster.pod(Self.key)
                 #expect(pod?.metadata.name == "web-1")
             }
@@ -40,10 +40,10 @@ import Testing
     }
 
     @Test func setNetworkStatusMergePatchesPodStatus() async throws {
-        try await withDouble { double, dir in
+        try await withDouble { double, dir throws in
             let path = double.seed(Manifests.pod("web-1", annotations: [("keep", "me")]))
             let before = double.object(at: path)?["metadata"]?["resourceVersion"]?.stringValue
-            try await withClusterState(double, dir: dir) { cluster in
+            try withClusterState(double, dir: dir) { cluster throws in
                 try cluster.write([.networkStatus(pod: Self.key, value: Self.networkStatus)])[0].get()
             }
             let pod = try #require(double.object(at: path))
@@ -59,12 +59,12 @@ import Testing
     }
 
     @Test func patchRefusedFallsBackToGetAndPutRetryingConflicts() async throws {
-        try await withDouble { double, dir in
+        try await withDouble { double, dir throws in
             let path = double.seed(Manifests.pod("web-1", annotations: [("keep", "me")]))
             double.injectFault(.status(405), method: "PATCH", path: Self.statusPath)
             // Someone else updates the pod right after our first GET: the first PUT conflicts.
             double.injectFault(.concurrentUpdate, method: "GET", path: Self.podPath)
-            try await withClusterState(double, dir: dir) { cluster in
+            try withClusterState(double, dir: dir) { cluster throws in
                 try cluster.write([.networkStatus(pod: Self.key, value: Self.networkStatus)])[0].get()
             }
             let pod = try #require(double.object(at: path))
@@ -79,10 +79,10 @@ import Testing
     }
 
     @Test func forbiddenPatchAlsoFallsBack() async throws {
-        try await withDouble { double, dir in
+        try await withDouble { double, dir throws in
             let path = double.seed(Manifests.pod("web-1"))
             double.injectFault(.status(403), method: "PATCH", path: Self.statusPath)
-            try await withClusterState(double, dir: dir) { cluster in
+            try withClusterState(double, dir: dir) { cluster throws in
                 try cluster.write([.networkStatus(pod: Self.key, value: Self.networkStatus)])[0].get()
             }
             #expect(double.object(at: path)?["metadata"]?["annotations"]?[Self.annotation]?.stringValue == Self.networkStatus)
@@ -91,11 +91,11 @@ import Testing
     }
 
     @Test func persistentConflictsGiveUp() async throws {
-        try await withDouble { double, dir in
+        try await withDouble { double, dir throws in
             double.seed(Manifests.pod("web-1"))
             double.injectFault(.status(405), method: "PATCH", path: Self.statusPath)
             double.injectFault(.concurrentUpdate, method: "GET", path: Self.podPath, count: 100)
-            try await withClusterState(double, dir: dir) { cluster in
+            try withClusterState(double, dir: dir) { cluster throws in
                 do {
                     try cluster.write([.networkStatus(pod: Self.key, value: Self.networkStatus)])[0].get()
                     Issue.record("expected a conflict")
@@ -108,8 +108,8 @@ import Testing
     }
 
     @Test func setNetworkStatusOnVanishedPodThrowsNotFound() async throws {
-        try await withDouble { double, dir in
-            try await withClusterState(double, dir: dir) { cluster in
+        try await withDouble { double, dir throws in
+            try withClusterState(double, dir: dir) { cluster throws in
                 do {
                     try cluster.write([.networkStatus(pod: Self.key, value: Self.networkStatus)])[0].get()
                     Issue.record("expected 404")
@@ -129,8 +129,8 @@ import Testing
     }
 
     @Test func postEventWritesACoreV1Event() async throws {
-        try await withDouble { double, dir in
-            try await withClusterState(double, dir: dir) { cluster in
+        try await withDouble { double, dir throws in
+            try withClusterState(double, dir: dir) { cluster throws in
                 try cluster.write([.event(PodEvent(
                     pod: Self.key, podUID: "uid-123", reason: "AddedInterface",
                     message: "Add net1 [10.1.1.5/24] from default/net-a"))])[0].get()
@@ -155,11 +155,11 @@ import Testing
     }
 
     @Test func resourceClaimAndSlicesFromResourceV1() async throws {
-        try await withDouble { double, dir in
+        try await withDouble { double, dir throws in
             double.seed(Manifests.resourceClaim("claim-1"))
             double.seed(Manifests.resourceSlice("s1", node: "node-1", driver: "sriov.example.com"))
             double.seed(Manifests.resourceSlice("s2", node: "node-2", driver: "sriov.example.com"))
-            try await withClusterState(double, dir: dir) { cluster in
+            try withClusterState(double, dir: dir) { cluster throws in
                 let claim = try cluster.resourceClaims([ObjectKey(namespace: "default", name: "claim-1")])[0].get()
                 #expect(claim?.allocatedDevices == [
                     .init(request: "nic", driver: "sriov.example.com", pool: "node-1", device: "vf-0"),
@@ -175,13 +175,13 @@ import Testing
     }
 
     @Test func resourceAPIFallsBackToOlderVersionsWhenV1IsNotServed() async throws {
-        try await withDouble { double, dir in
+        try await withDouble { double, dir throws in
             double.setUnavailable("resource.k8s.io/v1")
             double.setUnavailable("resource.k8s.io/v1beta2")
             double.seed(Manifests.resourceClaim("claim-1", apiVersion: "resource.k8s.io/v1beta1"))
             double.seed(Manifests.resourceSlice("s1", node: "node-1", driver: "sriov.example.com",
                                                 apiVersion: "resource.k8s.io/v1beta1"))
-            try await withClusterState(double, dir: dir) { cluster in
+            try withClusterState(double, dir: dir) { cluster throws in
                 let claim = try cluster.resourceClaims([ObjectKey(namespace: "default", name: "claim-1")])[0].get()
                 #expect(claim?.allocatedDevices?.first?.device == "vf-0")
                 // The version found is remembered: one request each from now on.
@@ -199,9 +199,9 @@ import Testing
     }
 
     @Test func clusterWithoutDRAHasNoClaimsAndNoSlices() async throws {
-        try await withDouble { double, dir in
+        try await withDouble { double, dir throws in
             for version in APIServerClusterState.resourceAPIVersions { double.setUnavailable("resource.k8s.io/\(version)") }
-            try await withClusterState(double, dir: dir) { cluster in
+            try withClusterState(double, dir: dir) { cluster throws in
                 let claim = try cluster.resourceClaims([ObjectKey(namespace: "default", name: "claim-1")])[0].get()
                 let slices = try cluster.resourceSlices(nodeName: "node-1", drivers: ["sriov.example.com"])[0].get()
                 #expect(claim == nil)
@@ -211,12 +211,12 @@ import Testing
     }
 
     @Test func oneInvocationUsesOneConnection() async throws {
-        try await withDouble { double, dir in
+        try await withDouble { double, dir throws in
             double.seed(Manifests.pod("web-1"))
             for name in ["net-a", "net-b", "net-c"] {
                 double.seed(Manifests.nad(name, config: #"{"cniVersion":"1.0.0","type":"bridge"}"#))
             }
-            try await withClusterState(double, dir: dir) { cluster in
+            try withClusterState(double, dir: dir) { cluster throws in
                 _ = try cluster.pod(Self.key)
                 let nads = cluster.networkAttachmentDefinitions(["net-a", "net-b", "net-c"].map { ObjectKey(namespace: "default", name: $0) })
                 for nad in nads { #expect(try nad.get() != nil) }
@@ -229,7 +229,7 @@ import Testing
     }
 
     @Test func connectUsesTheKubeconfig() async throws {
-        try await withDouble { double, dir in
+        try await withDouble { double, dir throws in
             double.seed(Manifests.pod("web-1"))
             try write("test-token", to: dir + "/token")
             try double.writeKubeconfig(to: dir + "/multus.kubeconfig", credential: .tokenFile("token"), caInline: false)

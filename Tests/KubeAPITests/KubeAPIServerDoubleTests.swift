@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func servesHTTP1AndHTTP2() async throws {
-        try await withDouble { double, _ in
+        try await withDouble { double, _ throws in
             double.seed(Manifests.pod("web-1"))
             let url = double.serverURL + "/api/v1/namespaces/default/pods/web-1"
             let common = ["--cacert", Fixture.pki.caCertificatePath, "-H", "Authorization: Bearer test-token"]
@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func answersStatusBodiesLikeTheAPIServer() async throws {
-        try await withDouble { double, _ in
+        try await withDouble { double, _ throws in
             let base = double.serverURL
             let ca = ["--cacert", Fixture.pki.caCertificatePath]
             let unauthorized = try curl(ca + [base + "/api/v1/namespaces/default/pods/x"])
@@ -89,19 +89,19 @@ import Testing
     }
 
     @Test func updatesCheckResourceVersionAndStatusKeepsTheSpec() async throws {
-        try await withDouble { double, dir in
+        try await withDouble { double, dir throws in
             let path = double.seed(Manifests.pod("web-1"))
-            try await withClient(double, dir: dir) { client in
-                var pod = try await client.get(path)
+            try withClient(double, dir: dir) { client throws in
+                var pod = try client.get(path)
                 let version = pod["metadata"]?["resourceVersion"]?.stringValue
                 pod["spec"]?["nodeName"] = "elsewhere"
                 pod["metadata"]?["annotations"] = ["a": "1"]
-                let updated = try await client.put(path + "/status", pod)
+                let updated = try client.put(path + "/status", pod)
                 #expect(updated["spec"]?["nodeName"]?.stringValue == "node-1")
                 #expect(updated["metadata"]?["annotations"]?["a"]?.stringValue == "1")
                 #expect(updated["metadata"]?["resourceVersion"]?.stringValue != version)
                 do {
-                    _ = try await client.put(path + "/status", pod)
+                    _ = try client.put(path + "/status", pod)
                     Issue.record("expected a conflict")
                 } catch let error as KubeError {
                     #expect(error.isConflict)
@@ -109,9 +109,9 @@ import Testing
                     #expect(message.contains("the object has been modified"))
                 }
                 pod["metadata"]?["resourceVersion"] = nil
-                await #expect(throws: KubeError.self) { try await client.put(path, pod) }  // 422: must be specified
+                #expect(throws: KubeError.self) { try client.put(path, pod) }  // 422: must be specified
                 do {
-                    _ = try await client.patch(path, mergePatch: ["metadata": ["resourceVersion": "1"]])
+                    _ = try client.patch(path, mergePatch: ["metadata": ["resourceVersion": "1"]])
                     Issue.record("expected a conflict")
                 } catch let error as KubeError {
                     #expect(error.isConflict)
@@ -121,12 +121,12 @@ import Testing
     }
 
     @Test func postStoresAndRejectsDuplicates() async throws {
-        try await withDouble { double, dir in
-            try await withClient(double, dir: dir) { client in
+        try await withDouble { double, dir throws in
+            try withClient(double, dir: dir) { client throws in
                 let event: JSONValue = ["apiVersion": "v1", "kind": "Event", "metadata": ["name": "e1"]]
-                _ = try await client.post("/api/v1/namespaces/ns1/events", event)
+                _ = try client.post("/api/v1/namespaces/ns1/events", event)
                 do {
-                    _ = try await client.post("/api/v1/namespaces/ns1/events", event)
+                    _ = try client.post("/api/v1/namespaces/ns1/events", event)
                     Issue.record("expected AlreadyExists")
                 } catch let error as KubeError {
                     guard case .status(409, "AlreadyExists", _) = error else { Issue.record("\(error)"); return }
@@ -137,13 +137,13 @@ import Testing
     }
 
     @Test func stopRefusesConnectionsAndRestartServesAgain() async throws {
-        try await withDouble { double, _ in
+        try await withDouble { double, _ throws in
             double.seed(Manifests.pod("web-1"))
             let args = ["--cacert", Fixture.pki.caCertificatePath, "-H", "Authorization: Bearer test-token",
                         double.serverURL + "/api/v1/namespaces/default/pods/web-1"]
-            await double.stop()
+            waitFor { await double.stop() }
             #expect(try curl(args).status == 0)  // connection refused
-            try await double.restart()
+            waitFor { try await double.restart() }
             #expect(try curl(args).status == 200)
         }
     }

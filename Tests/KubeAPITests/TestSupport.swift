@@ -2,6 +2,8 @@ import CNISpec
 import Foundation
 import KubeAPI
 import KubeAPIServerDouble
+import Synchronization
+import SystemSupport
 
 /// Shared fixtures: one PKI per test process (openssl takes ~0.1 s), a fresh
 /// temporary folder per test, and a double + client wired together.
@@ -36,27 +38,61 @@ enum Fixture {
         return String(cString: path!)
     }
 
-    /// Retries that keep the tests quick: the same policy, smaller numbers (the
-    /// budget still leaves room for slow attempts on a loaded CI machine).
-    static let fastOptions = KubeClient.Options(
-        requestTimeout: .seconds(5), retryBudget: .seconds(8),
-        initialBackoff: .milliseconds(20), maximumBackoff: .milliseconds(200))
+    /// The default policy on a clock that does not wait: retries, backoff and
+    /// budgets are checked without sleeping.
+    static func options(_ time: FakeTime = FakeTime(), retryBudget: Duration = .seconds(5)) -> KubeClient.Options {
+        KubeClient.Options(requestTimeout: .seconds(10), retryBudget: retryBudget, timeSource: time, jitter: 0)
+    }
+}
+
+/// A `TimeSource` whose sleeps return at once and move its clock on; it
+/// records them, and may run `onSleep` (a test's "meanwhile") first.
+final class FakeTime: TimeSource, @unchecked Sendable {
+    private let state = Mutex<(now: Duration, sleeps: [Duration])>((.seconds(1000), []))
+    let onSleep: (@Sendable (Int) -> Void)?
+
+    init(onSleep: (@Sendable (Int) -> Void)? = nil) { self.onSleep = onSleep }
+
+    var now: Duration { state.withLock { $0.now } }
+    var sleeps: [Duration] { state.withLock { $0.sleeps } }
+
+    func sleep(for duration: Duration) {
+        let count = state.withLock { s in
+            s.sleeps.append(duration)
+            s.now += duration
+            return s.sleeps.count
+        }
+        onSleep?(count)
+    }
+
+    func advance(_ duration: Duration) { state.withLock { $0.now += duration } }
 }
 
 func write(_ text: String, to path: String) throws {
     try text.write(toFile: path, atomically: true, encoding: .utf8)
 }
 
+/// Runs blocking client code on a thread of its own, so that the two threads
+/// of the cooperative pool stay free for the double and other tests.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    let result: Result<T, any Error> = await withCheckedContinuation { continuation in
+        let thread = Thread { continuation.resume(returning: Result { try body() }) }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+    return try result.get()
+}
+
 /// Runs `body` with a started double and a scratch folder; always shuts it down.
 @discardableResult
-func withDouble<T>(
-    pki: TestPKI = Fixture.pki, http2: Bool = true,
-    _ body: (KubeAPIServerDouble, String) async throws -> T
+func withDouble<T: Sendable>(
+    pki: TestPKI = Fixture.pki, http2: Bool = true, plainHTTP: Bool = false,
+    _ body: @escaping @Sendable (KubeAPIServerDouble, String) throws -> T
 ) async throws -> T {
-    let double = try await KubeAPIServerDouble.start(pki: pki, http2: http2)
+    let double = try await KubeAPIServerDouble.start(pki: pki, http2: http2, plainHTTP: plainHTTP)
     let dir = Fixture.temporaryDirectory()
     do {
-        let result = try await body(double, dir)
+        let result = try await offPool { try body(double, dir) }
         await double.shutdown()
         return result
     } catch {
@@ -70,31 +106,35 @@ func withDouble<T>(
 func withClient<T>(
     _ double: KubeAPIServerDouble, dir: String,
     credential: KubeAPIServerDouble.KubeconfigCredential = .token("test-token"),
-    options: KubeClient.Options = Fixture.fastOptions,
-    _ body: (KubeClient) async throws -> T
-) async throws -> T {
+    options: KubeClient.Options = Fixture.options(),
+    _ body: (KubeClient) throws -> T
+) throws -> T {
     let path = dir + "/kubeconfig"
     try double.writeKubeconfig(to: path, credential: credential)
     let client = try KubeClient(config: try Kubeconfig.load(path: path), options: options)
-    do {
-        let result = try await body(client)
-        await client.shutdown()
-        return result
-    } catch {
-        await client.shutdown()
-        throw error
-    }
+    defer { client.shutdown() }
+    return try body(client)
 }
 
 @discardableResult
 func withClusterState<T>(
     _ double: KubeAPIServerDouble, dir: String,
-    options: KubeClient.Options = Fixture.fastOptions,
-    _ body: (APIServerClusterState) async throws -> T
-) async throws -> T {
-    try await withClient(double, dir: dir, options: options) { client in
-        try await body(APIServerClusterState(client: client))
+    options: KubeClient.Options = Fixture.options(),
+    _ body: (APIServerClusterState) throws -> T
+) throws -> T {
+    try withClient(double, dir: dir, options: options) { client throws in
+        try body(APIServerClusterState(client: client))
     }
+}
+
+/// Blocks this (non-pool) thread until the async `work` is done.
+func waitFor(_ work: @escaping @Sendable () async throws -> Void) {
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        try? await work()
+        done.signal()
+    }
+    done.wait()
 }
 
 enum Manifests {
@@ -151,8 +191,15 @@ enum Manifests {
     }
 }
 
-extension Duration {
-    var milliseconds: Double {
-        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
+/// The `KubeError.transport` message, or nil.
+func transportMessage(_ body: () throws -> Void) -> String? {
+    do {
+        try body()
+        return nil
+    } catch let error as KubeError {
+        if case .transport(let message) = error { return message }
+        return "unexpected \(error)"
+    } catch {
+        return "unexpected \(error)"
     }
 }
