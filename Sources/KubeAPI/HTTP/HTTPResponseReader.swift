@@ -119,21 +119,22 @@ struct HTTPResponseReader {
 
     /// One CRLF- (or LF-) terminated line, without the terminator.
     private mutating func readLine(deadline: Deadline, atStart: Bool) throws(TransportError) -> String {
-        var scanned = position
+        // How far past `position` has been searched; `fill` may move the buffer's start.
+        var searched = 0
         while true {
-            if let newline = buffer[scanned...].firstIndex(of: UInt8(ascii: "\n")) {
+            if let newline = buffer[(position + searched)...].firstIndex(of: UInt8(ascii: "\n")) {
                 var end = newline
                 if end > position, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
                 let line = String(decoding: buffer[position..<end], as: UTF8.self)
                 position = newline + 1
                 return line
             }
-            scanned = buffer.count
-            guard buffer.count - position < Self.maximumHeadBytes else {
+            searched = buffer.count - position
+            guard searched < Self.maximumHeadBytes else {
                 throw TransportError(.protocolViolation, "\(server) sent a header line that is too long")
             }
             if try fill(deadline: deadline) == 0 {
-                let message = atStart && position == buffer.count
+                let message = atStart && searched == 0
                     ? "\(server) closed the connection" : "\(server) closed the connection in the middle of an answer"
                 throw TransportError(.broken, message)
             }
