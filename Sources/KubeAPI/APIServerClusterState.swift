@@ -114,7 +114,7 @@ package final class APIServerClusterState: ClusterState {
     /// A 404 about the URL itself (group or version not served), not about an object.
     static func isMissingAPI(_ error: KubeError) -> Bool {
         guard case .status(404, _, let message) = error else { return false }
-        return message.contains("could not find the requested resource") || message.contains("404 page not found")
+        return ASCII.contains(message, "could not find the requested resource") || ASCII.contains(message, "404 page not found")
     }
 
     // MARK: writes
@@ -125,14 +125,17 @@ package final class APIServerClusterState: ClusterState {
     package func write(_ writes: [ClusterWrite]) -> [Result<Void, KubeError>] {
         let now = WallClock.now()
         let calls: [KubeClient.Call] = writes.enumerated().map { index, write in
+            var call: KubeClient.Call
             switch write {
             case .networkStatus(let pod, let value):
-                .mergePatch(Self.podPath(pod) + "/status",
-                            ["metadata": ["annotations": [Self.networkStatusAnnotation: .string(value)]]])
+                call = .mergePatch(Self.podPath(pod) + "/status",
+                                   ["metadata": ["annotations": [Self.networkStatusAnnotation: .string(value)]]])
             case .event(let event):
-                .post("/api/v1/namespaces/\(URLEncoding.pathSegment(event.pod.namespace))/events",
-                      Self.eventBody(event, at: now, sequence: index))
+                call = .post("/api/v1/namespaces/\(URLEncoding.pathSegment(event.pod.namespace))/events",
+                             Self.eventBody(event, at: now, sequence: index))
             }
+            call.readsAnswer = false  // the pod or event sent back is not needed
+            return call
         }
         return zip(writes, client.perform(calls)).map { write, result in
             switch (write, result) {

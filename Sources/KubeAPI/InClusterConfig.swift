@@ -26,7 +26,7 @@ extension KubeClientConfig {
                 "in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined (no kubeconfig given)")
         }
         // net.JoinHostPort: an IPv6 literal needs brackets.
-        let authority = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        let authority = host.utf8.contains(0x3A) && !host.hasPrefix("[") ? "[\(host)]:\(port)" : "\(host):\(port)"
         let url = try ServerURL(parsing: "https://\(authority)", source: "in-cluster KUBERNETES_SERVICE_HOST/PORT")
 
         let tokenPath = Paths.resolve("token", against: serviceAccountDirectory)

@@ -56,6 +56,9 @@ package final class KubeClient: Sendable {
         package var path: String
         package var body: JSONValue?
         package var contentType: String?
+        /// false: a successful answer is `.null` without parsing its body (a
+        /// write whose echoed object nobody reads).
+        package var readsAnswer = true
 
         package init(method: String, path: String, body: JSONValue? = nil, contentType: String? = nil) {
             self.method = method
@@ -121,7 +124,7 @@ package final class KubeClient: Sendable {
         var query = extra
         if let fieldSelector { query.append("fieldSelector=" + URLEncoding.queryValue(fieldSelector)) }
         if let labelSelector { query.append("labelSelector=" + URLEncoding.queryValue(labelSelector)) }
-        return query.isEmpty ? path : path + (path.contains("?") ? "&" : "?") + query.joined(separator: "&")
+        return query.isEmpty ? path : path + (path.utf8.contains(0x3F) ? "&" : "?") + query.joined(separator: "&")
     }
 
     package func patch(_ path: String, mergePatch: JSONValue) throws(KubeError) -> JSONValue {

@@ -120,7 +120,7 @@ extension KubeClient {
     static func outcome(of response: HTTPResponse, _ call: Call) -> Outcome {
         let what = "\(call.method) \(call.path)"
         if (200..<300).contains(response.status) {
-            if response.body.isEmpty { return .success(.null) }
+            if response.body.isEmpty || !call.readsAnswer { return .success(.null) }
             do {
                 return .success(try JSONValue(parsing: response.body))
             } catch {

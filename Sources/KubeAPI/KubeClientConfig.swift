@@ -64,9 +64,11 @@ struct ServerURL: Equatable {
     /// Accepts `host:port` without a scheme (https assumed, as client-go does).
     init(parsing text: String, source: String) throws(KubeError) {
         var rest = Substring(text)
-        if let range = rest.firstRange(of: "://") {
-            scheme = rest[..<range.lowerBound].lowercased()
-            rest = rest[range.upperBound...]
+        let bytes = Array(text.utf8)
+        // "://" by bytes: a substring search would bring in the generic searcher.
+        if let at = bytes.indices.dropLast(2).first(where: { bytes[$0] == 0x3A && bytes[$0 + 1] == 0x2F && bytes[$0 + 2] == 0x2F }) {
+            scheme = String(decoding: bytes[..<at].map(ASCII.lower), as: UTF8.self)
+            rest = Substring(String(decoding: bytes[(at + 3)...], as: UTF8.self))
         } else {
             scheme = "https"
         }
@@ -118,7 +120,7 @@ struct ServerURL: Equatable {
     /// The URL with `host` replaced (for the SNI override).
     func string(host: String? = nil) -> String {
         let h = host ?? self.host
-        let bracketed = h.contains(":") ? "[\(h)]" : h
+        let bracketed = h.utf8.contains(0x3A) ? "[\(h)]" : h
         let portText = port.map { ":\($0)" } ?? ""
         return "\(scheme)://\(bracketed)\(portText)\(pathPrefix)"
     }

@@ -16,7 +16,7 @@ struct Endpoint: Sendable {
         server = url.string()
         host = url.host
         port = url.port ?? url.defaultPort
-        let bracketed = url.host.contains(":") ? "[\(url.host)]" : url.host
+        let bracketed = url.host.utf8.contains(0x3A) ? "[\(url.host)]" : url.host
         hostHeader = url.port.map { "\(bracketed):\($0)" } ?? bracketed
         verifyName = tlsServerName ?? url.host
         self.tls = url.scheme == "https" ? tls : nil

@@ -42,18 +42,17 @@ struct HTTPResponseHead: Sendable, Equatable {
 
     /// The first header of that name (case-insensitive).
     func header(_ name: String) -> String? {
-        let lower = name.lowercased()
-        return headers.first { $0.name.lowercased() == lower }?.value
+        headers.first { ASCII.equalsIgnoringCase($0.name, name) }?.value
     }
 
     /// Whether the server keeps the connection open after this response.
     var keepsAlive: Bool {
-        let connection = header("Connection")?.lowercased() ?? ""
-        if connection.contains("close") { return false }
-        return minorVersion >= 1 || connection.contains("keep-alive")
+        let connection = header("Connection") ?? ""
+        if ASCII.contains(connection, "close") { return false }
+        return minorVersion >= 1 || ASCII.contains(connection, "keep-alive")
     }
 
-    var isChunked: Bool { header("Transfer-Encoding")?.lowercased().contains("chunked") == true }
+    var isChunked: Bool { header("Transfer-Encoding").map { ASCII.contains($0, "chunked") } ?? false }
 
     static func == (lhs: HTTPResponseHead, rhs: HTTPResponseHead) -> Bool {
         lhs.status == rhs.status && lhs.reason == rhs.reason && lhs.minorVersion == rhs.minorVersion

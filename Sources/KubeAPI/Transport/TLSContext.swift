@@ -9,6 +9,12 @@ import SystemSupport
 final class TLSContext: @unchecked Sendable {  // SSL_CTX is safe to share once configured
     let context: OpaquePointer
     let verifies: Bool
+    /// The one key share of the first ClientHello. BoringSSL would send two
+    /// (X25519MLKEM768 and X25519), and the server uses one: the second costs
+    /// an X25519 key pair per ADD. API servers built with Go 1.24 or later
+    /// (Kubernetes 1.33+) choose the hybrid; older ones answer with a
+    /// HelloRetryRequest for X25519, one more round trip and no weaker.
+    let keyShares: [UInt16]
 
     /// Where Go's crypto/x509 looks for the system's CA bundle on Linux, in its order.
     static let systemBundles = [
@@ -24,6 +30,7 @@ final class TLSContext: @unchecked Sendable {  // SSL_CTX is safe to share once 
         verifies = !config.insecureSkipTLSVerify
         SSL_CTX_set_min_proto_version(context, UInt16(TLS1_2_VERSION))
         _ = SSL_CTX_set_mode(context, UInt32(SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER))
+        self.keyShares = [UInt16(SSL_GROUP_X25519_MLKEM768)]
         let alpn: [UInt8] = [8] + Array("http/1.1".utf8)
         _ = alpn.withUnsafeBufferPointer { SSL_CTX_set_alpn_protos(context, $0.baseAddress, $0.count) }
 

@@ -36,6 +36,7 @@ final class TLSStream: ByteStream {
             }
         }
         if !isIP { SSL_set_tlsext_host_name(ssl, verifyName) }
+        _ = context.keyShares.withUnsafeBufferPointer { SSL_set1_client_key_shares(ssl, $0.baseAddress, $0.count) }
         SSL_set_connect_state(ssl)
         try handshake(deadline: deadline)
     }
