@@ -1,5 +1,3 @@
-import CNISpec
-
 /// Reads HTTP/1.1 responses off a stream, one after another: status line,
 /// headers, and a body framed by Content-Length, chunked transfer coding, or
 /// the end of the connection. Bytes read past one response stay buffered for
@@ -36,28 +34,50 @@ struct HTTPResponseReader {
         return HTTPResponse(head: head, body: body)
     }
 
-    /// Status line and headers; interim 1xx responses are skipped.
+    /// Status line and headers; interim 1xx responses are skipped. Parsed as
+    /// bytes: only names and values become Strings.
     mutating func readHead(deadline: Deadline) throws(TransportError) -> HTTPResponseHead {
         while true {
-            let statusLine = try readLine(deadline: deadline, atStart: true)
-            guard statusLine.hasPrefix("HTTP/1."), statusLine.count >= 12,
-                  let status = Int(statusLine.dropFirst(9).prefix(3)) else {
+            let statusLine = try readLineBytes(deadline: deadline, atStart: true)
+            // "HTTP/1.x NNN reason"
+            guard statusLine.count >= 12, statusLine.starts(with: Self.httpPrefix),
+                  let status = Self.decimal(statusLine[(statusLine.startIndex + 9)..<(statusLine.startIndex + 12)]) else {
                 throw TransportError(.protocolViolation, "\(server) did not answer with HTTP/1.1")
             }
-            let minor = statusLine.dropFirst(7).first == "0" ? 0 : 1
+            let minor = statusLine[statusLine.startIndex + 7] == UInt8(ascii: "0") ? 0 : 1
             var headers: [(name: String, value: String)] = []
             while true {
-                let line = try readLine(deadline: deadline, atStart: false)
+                let line = try readLineBytes(deadline: deadline, atStart: false)
                 if line.isEmpty { break }
-                guard let colon = line.firstIndex(of: ":") else {
+                guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
                     throw TransportError(.protocolViolation, "\(server) sent a malformed header")
                 }
-                headers.append((String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingSpace))
+                headers.append((String(decoding: Self.trimmed(line[..<colon]), as: UTF8.self),
+                                String(decoding: Self.trimmed(line[(colon + 1)...]), as: UTF8.self)))
             }
             if (100..<200).contains(status) && status != 101 { continue }
-            return HTTPResponseHead(status: status, reason: String(statusLine.dropFirst(13)), minorVersion: minor,
-                                    headers: headers)
+            let reason = statusLine.count > 13 ? String(decoding: statusLine[(statusLine.startIndex + 13)...], as: UTF8.self) : ""
+            return HTTPResponseHead(status: status, reason: reason, minorVersion: minor, headers: headers)
         }
+    }
+
+    static let httpPrefix = Array("HTTP/1.".utf8)
+
+    static func decimal(_ digits: ArraySlice<UInt8>) -> Int? {
+        var value = 0
+        for digit in digits {
+            guard (0x30...0x39).contains(digit) else { return nil }
+            value = value * 10 + Int(digit - 0x30)
+        }
+        return digits.isEmpty ? nil : value
+    }
+
+    /// Without spaces and tabs at either end.
+    static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var slice = bytes
+        while let first = slice.first, first == 0x20 || first == 0x09 { slice = slice.dropFirst() }
+        while let last = slice.last, last == 0x20 || last == 0x09 { slice = slice.dropLast() }
+        return slice
     }
 
     /// Hands the decoded body to `sink` piece by piece, as it arrives (a watch
@@ -68,17 +88,17 @@ struct HTTPResponseReader {
         if method == "HEAD" || head.status == 204 || head.status == 304 { return }
         if head.isChunked {
             while true {
-                let sizeLine = try readLine(deadline: deadline, atStart: false)
-                let digits = sizeLine.prefix { $0 != ";" && $0 != " " }
+                let sizeLine = try readLineBytes(deadline: deadline, atStart: false)
+                let digits = String(decoding: sizeLine.prefix { $0 != UInt8(ascii: ";") && $0 != 0x20 }, as: UTF8.self)
                 guard let size = Int(digits, radix: 16), size >= 0 else {
                     throw TransportError(.protocolViolation, "\(server) sent a malformed chunk")
                 }
                 if size == 0 {
-                    while try !readLine(deadline: deadline, atStart: false).isEmpty {}  // trailers
+                    while try !readLineBytes(deadline: deadline, atStart: false).isEmpty {}  // trailers
                     return
                 }
                 try readExactly(size, deadline: deadline, sink)
-                guard try readLine(deadline: deadline, atStart: false).isEmpty else {
+                guard try readLineBytes(deadline: deadline, atStart: false).isEmpty else {
                     throw TransportError(.protocolViolation, "\(server) sent a malformed chunk")
                 }
             }
@@ -118,14 +138,14 @@ struct HTTPResponseReader {
     }
 
     /// One CRLF- (or LF-) terminated line, without the terminator.
-    private mutating func readLine(deadline: Deadline, atStart: Bool) throws(TransportError) -> String {
+    private mutating func readLineBytes(deadline: Deadline, atStart: Bool) throws(TransportError) -> ArraySlice<UInt8> {
         // How far past `position` has been searched; `fill` may move the buffer's start.
         var searched = 0
         while true {
             if let newline = buffer[(position + searched)...].firstIndex(of: UInt8(ascii: "\n")) {
                 var end = newline
                 if end > position, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-                let line = String(decoding: buffer[position..<end], as: UTF8.self)
+                let line = buffer[position..<end]
                 position = newline + 1
                 return line
             }
