@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages multus-swift builds and tests with, if missing.
 set -euo pipefail
-packages=(containernetworking-plugins libnl-3-dev libnl-route-3-dev zlib1g-dev pkg-config iproute2
+packages=(containernetworking-plugins libnl-3-dev libnl-route-3-dev zlib1g-dev libyaml-dev pkg-config iproute2
           busybox-static file jq hyperfine time bc podman runc
           valgrind python3 binutils)
 missing=()
