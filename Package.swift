@@ -39,6 +39,10 @@ let package = Package(
             "CNISpec", "SystemSupport", "YAML",
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
+        // The protobuf wire format, read and written by hand (no generated code).
+        .target(name: "ProtobufWire"),
+        // One synchronous unary gRPC call over a unix socket: HTTP/2, HPACK, deadline.
+        .target(name: "UnaryGRPC"),
         // Resource name → device IDs: kubelet pod-resources (gRPC over a unix socket),
         // device-plugin and DRA checkpoints, ResourceClaims and ResourceSlices.
         .target(name: "DRAClaimReader", dependencies: [
@@ -88,6 +92,8 @@ let package = Package(
 
         .testTarget(name: "CNISpecTests", dependencies: ["CNISpec", "SystemSupport"]),
         .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"]),
+        .testTarget(name: "ProtobufWireTests", dependencies: ["ProtobufWire"]),
+        .testTarget(name: "UnaryGRPCTests", dependencies: ["UnaryGRPC", "ProtobufWire"]),
         .testTarget(name: "DelegationTests", dependencies: ["Delegation", "SystemSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "SystemSupport"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeAPIServerDouble", "SystemSupport", "YAML"]),

@@ -1,0 +1,54 @@
+/// One unary gRPC call over a unix socket, synchronous: connect, HTTP/2 with
+/// prior knowledge, one stream carrying the request message, the answer read
+/// until the stream ends, the connection closed. Every wait is bounded by one
+/// deadline for the whole call, which the server also learns (grpc-timeout).
+///
+///     let answer = try UnaryGRPCCall(socketPath: sock, method: "/v1.PodResourcesLister/List").call([])
+public struct UnaryGRPCCall: Sendable {
+    public var socketPath: String
+    /// `/package.Service/Method`
+    public var method: String
+    public var timeout: Duration
+    /// The largest response message accepted.
+    public var maxAnswerBytes: Int
+    public var authority = "localhost"
+    public var userAgent = "multus-swift"
+    /// Extra request metadata (lower-case names).
+    public var metadata: [(name: String, value: String)] = []
+
+    public static let defaultMaxAnswerBytes = 16 << 20
+
+    public init(socketPath: String, method: String, timeout: Duration = .seconds(10),
+                maxAnswerBytes: Int = UnaryGRPCCall.defaultMaxAnswerBytes) {
+        self.socketPath = socketPath
+        self.method = method
+        self.timeout = timeout
+        self.maxAnswerBytes = maxAnswerBytes
+    }
+
+    var timeoutMilliseconds: Int {
+        let (seconds, attoseconds) = timeout.components
+        return max(1, Int(clamping: seconds) &* 1000 &+ Int(attoseconds / 1_000_000_000_000_000))
+    }
+
+    /// The response message's bytes.
+    public func call(_ request: [UInt8]) throws(UnaryGRPCError) -> [UInt8] {
+        let deadline = Deadline(milliseconds: timeoutMilliseconds)
+        let socket = try UnixSocket.connect(path: socketPath, deadline: deadline)
+        defer { socket.close() }
+        var exchange = HTTP2Exchange(socket: socket, deadline: deadline, maxAnswerBytes: maxAnswerBytes)
+        let answer = try exchange.run(headerBlock: HPACKEncoder.block(requestHeaders()), body: GRPCFraming.frame(request))
+        return try answer.message(limit: maxAnswerBytes)
+    }
+
+    func requestHeaders() -> [(name: String, value: String)] {
+        [(":method", "POST"), (":scheme", "http"), (":path", method), (":authority", authority),
+         ("content-type", "application/grpc"), ("te", "trailers"), ("grpc-timeout", Self.grpcTimeout(timeoutMilliseconds)),
+         ("user-agent", userAgent)] + metadata
+    }
+
+    /// At most 8 digits and a unit (PROTOCOL-HTTP2.md).
+    static func grpcTimeout(_ milliseconds: Int) -> String {
+        milliseconds <= 99_999_999 ? "\(milliseconds)m" : "\(min(99_999_999, milliseconds / 1000))S"
+    }
+}
