@@ -115,6 +115,7 @@ package final class Installer {
             let path: String, bytes: [UInt8]
             var primary: PrimaryConfig? = nil
             var sibling: String? = nil
+            var warnings: [String] = []
             if options.isAutoConfig {
                 guard let found = try PrimaryConfigPicker.pick(directory: options.autoconfigDir,
                                                                fileName: options.multusMasterCNIFileName) else {
@@ -130,6 +131,7 @@ package final class Installer {
                 let generated = try MultusConfigGenerator.generate(primary: found, options: options)
                 path = Paths.join(options.cniConfDir, generated.fileName)
                 bytes = generated.bytes
+                warnings = generated.warnings
                 sibling = Paths.join(options.cniConfDir, generated.fileName == MultusConfigGenerator.confName
                                       ? MultusConfigGenerator.conflistName : MultusConfigGenerator.confName)
             } else {
@@ -147,6 +149,7 @@ package final class Installer {
                 do { try FileSystem.writeAtomically(path, bytes, mode: 0o600) } catch { throw InstallError.from(error) }
                 let source = primary.map { " around \($0.path) (cniVersion \($0.cniVersion))" } ?? " from \(options.multusConfFile)"
                 log.info("\(configWritten ? "config changed: rewrote" : "wrote") \(path)\(source)")
+                for warning in warnings { log.warning(warning) }
                 changed = true
             }
             written.record(path, bytes)

@@ -5,6 +5,8 @@ package struct GeneratedConfig: Sendable, Equatable {
     /// `00-multus.conf`, or `00-multus.conflist` from CNI 1.0.0 on.
     package var fileName: String
     package var json: JSONValue
+    /// Things the operator should know about this config, one line each.
+    package var warnings: [String] = []
     /// What goes on disk: the JSON, indented for people, and a newline.
     package var bytes: [UInt8] { Array((json.pretty + "\n").utf8) }
 }
@@ -57,14 +59,23 @@ package enum MultusConfigGenerator {
         plugin["delegates"] = .array([delegate])
 
         let head: [(String, JSONValue)] = [("cniVersion", .string(version.description)), ("name", .string(name))]
+        let warnings = version >= .v1_1_0 ? [cniVersion110Warning(primary: primary.path)] : []
         if version >= .v1_0_0 {
             // A conflist of one: CNI 1.0 runtimes no longer take a bare conf.
             let list = JSONObject(head + [("plugins", .array([.object(plugin)]))])
-            return GeneratedConfig(fileName: conflistName, json: .object(list))
+            return GeneratedConfig(fileName: conflistName, json: .object(list), warnings: warnings)
         }
         var conf = JSONObject(head)
         for member in plugin { conf[member.key] = member.value }
-        return GeneratedConfig(fileName: confName, json: .object(conf))
+        return GeneratedConfig(fileName: confName, json: .object(conf), warnings: warnings)
+    }
+
+    /// Runtimes built with libcni before 1.2 (containerd 1.6, for one) cannot
+    /// parse a 1.1.0 result: every pod fails with an error that blames the plugin.
+    static func cniVersion110Warning(primary: String) -> String {
+        "the multus config has cniVersion 1.1.0 (from \(primary)): container runtimes whose libcni is older than 1.2, "
+            + "containerd 1.6 among them, cannot parse a 1.1.0 result and fail every pod; on such a node give the "
+            + "primary config cniVersion 1.0.0, or pass --cni-version=1.0.0 --force-cni-version"
     }
 
     /// Every capability a plugin of the primary declares true, first-seen order:

@@ -98,6 +98,29 @@ struct ConfigGenerationTests {
         #expect(generated.json["cniVersion"] == "1.1.0")
     }
 
+    @Test("writing a 1.1.0 config warns that containerd 1.6 cannot parse 1.1.0 results; 1.0.0 does not warn")
+    func cniVersion110Warns() throws {
+        let host = try FakeHost()
+        defer { host.remove() }
+        try host.write(host.netd + "/10-ptp.conf", #"{"cniVersion":"1.1.0","name":"a","type":"ptp"}"#)
+        let recorder = LogRecorder()
+        try Installer(options: host.options, log: recorder.log).start()
+        #expect(FileSystem.exists(host.netd + "/00-multus.conflist"))
+        let warnings = recorder.lines.filter { $0.hasPrefix("[warning] ") }
+        #expect(warnings.count == 1, "\(recorder.lines)")
+        #expect(warnings.first?.contains("cniVersion 1.1.0 (from \(host.netd)/10-ptp.conf)") == true)
+        #expect(warnings.first?.contains("containerd 1.6") == true && warnings.first?.contains("--cni-version=1.0.0 --force-cni-version") == true)
+
+        let older = try PrimaryConfigPicker.parse(path: "/x/10-a.conf", bytes: Array(#"{"cniVersion":"1.0.0","name":"a","type":"ptp"}"#.utf8))
+        #expect(try MultusConfigGenerator.generate(primary: older, options: InstallOptions()).warnings.isEmpty)
+        // Forcing 1.0.0 on a 1.1.0 primary is the way out, and is quiet.
+        var forced = InstallOptions()
+        forced.cniVersion = "1.0.0"
+        forced.forceCNIVersion = true
+        let primary = try PrimaryConfigPicker.parse(path: "/x/10-a.conf", bytes: Array(#"{"cniVersion":"1.1.0","name":"a","type":"ptp"}"#.utf8))
+        #expect(try MultusConfigGenerator.generate(primary: primary, options: forced).warnings.isEmpty)
+    }
+
     @Test("a primary without cniVersion is a clear error naming the file")
     func missingCNIVersionIsAClearError() throws {
         let host = try FakeHost()
