@@ -11,29 +11,29 @@
 ///         default: break   // unknown: skipped
 ///         }
 ///     }
-public struct ProtobufReader: Sendable {
-    public static let defaultDepthLimit = 64
+package struct ProtobufReader: Sendable {
+    package static let defaultDepthLimit = 64
 
     private let bytes: ArraySlice<UInt8>
     private var offset: Int
-    public let depth: Int
-    public let depthLimit: Int
+    package let depth: Int
+    package let depthLimit: Int
 
-    public init(_ bytes: [UInt8], depthLimit: Int = ProtobufReader.defaultDepthLimit) {
+    package init(_ bytes: [UInt8], depthLimit: Int = ProtobufReader.defaultDepthLimit) {
         self.init(bytes[...], depth: 0, depthLimit: depthLimit)
     }
 
-    public init(_ bytes: ArraySlice<UInt8>, depth: Int = 0, depthLimit: Int = ProtobufReader.defaultDepthLimit) {
+    package init(_ bytes: ArraySlice<UInt8>, depth: Int = 0, depthLimit: Int = ProtobufReader.defaultDepthLimit) {
         self.bytes = bytes
         self.offset = bytes.startIndex
         self.depth = depth
         self.depthLimit = depthLimit
     }
 
-    public var isAtEnd: Bool { offset >= bytes.endIndex }
+    package var isAtEnd: Bool { offset >= bytes.endIndex }
 
     /// The next field, or nil at the end of the message.
-    public mutating func next() throws(WireError) -> WireField? {
+    package mutating func next() throws(WireError) -> WireField? {
         guard !isAtEnd else { return nil }
         let tagOffset = offset
         let tag = try readVarint(reading: "a field tag")

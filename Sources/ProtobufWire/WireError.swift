@@ -1,6 +1,6 @@
 /// Why bytes are not a protobuf message this reader accepts. Offsets count
 /// from the start of the buffer the reader was given.
-public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The input ends inside a tag, a value or a length-delimited field.
     case truncated(offset: Int, reading: String)
     /// A varint longer than 10 bytes (or whose 10th byte overflows 64 bits).
@@ -18,7 +18,7 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Messages nested deeper than the reader's limit.
     case tooDeep(limit: Int)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .truncated(let offset, let reading): "truncated protobuf message: input ends at byte \(offset) while reading \(reading)"
         case .malformedVarint(let offset): "malformed protobuf varint at byte \(offset) (more than 64 bits)"

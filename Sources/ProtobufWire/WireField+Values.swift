@@ -6,67 +6,67 @@ extension WireField {
         guard value.wireType == type else { throw .wrongWireType(field: number, expected: type, found: value.wireType) }
     }
 
-    public func uint64() throws(WireError) -> UInt64 {
+    package func uint64() throws(WireError) -> UInt64 {
         guard case .varint(let v) = value else { throw .wrongWireType(field: number, expected: .varint, found: value.wireType) }
         return v
     }
 
     /// int64 (two's complement in a 10-byte varint for negatives).
-    public func int64() throws(WireError) -> Int64 { Int64(bitPattern: try uint64()) }
+    package func int64() throws(WireError) -> Int64 { Int64(bitPattern: try uint64()) }
 
     /// int32: negatives are sign-extended to 64 bits on the wire.
-    public func int32() throws(WireError) -> Int32 {
+    package func int32() throws(WireError) -> Int32 {
         let v = Int64(bitPattern: try uint64())
         guard let n = Int32(exactly: v) else { throw .outOfRange(field: number, value: UInt64(bitPattern: v)) }
         return n
     }
 
-    public func uint32() throws(WireError) -> UInt32 {
+    package func uint32() throws(WireError) -> UInt32 {
         let v = try uint64()
         guard let n = UInt32(exactly: v) else { throw .outOfRange(field: number, value: v) }
         return n
     }
 
     /// sint32/sint64 (zigzag).
-    public func sint64() throws(WireError) -> Int64 {
+    package func sint64() throws(WireError) -> Int64 {
         let v = try uint64()
         return Int64(bitPattern: (v >> 1) ^ (0 &- (v & 1)))
     }
 
-    public func bool() throws(WireError) -> Bool {
+    package func bool() throws(WireError) -> Bool {
         let v = try uint64()
         guard v <= 1 else { throw .outOfRange(field: number, value: v) }
         return v == 1
     }
 
-    public func fixed64() throws(WireError) -> UInt64 {
+    package func fixed64() throws(WireError) -> UInt64 {
         guard case .fixed64(let v) = value else { throw .wrongWireType(field: number, expected: .fixed64, found: value.wireType) }
         return v
     }
 
-    public func fixed32() throws(WireError) -> UInt32 {
+    package func fixed32() throws(WireError) -> UInt32 {
         guard case .fixed32(let v) = value else { throw .wrongWireType(field: number, expected: .fixed32, found: value.wireType) }
         return v
     }
 
-    public func double() throws(WireError) -> Double { Double(bitPattern: try fixed64()) }
-    public func float() throws(WireError) -> Float { Float(bitPattern: try fixed32()) }
+    package func double() throws(WireError) -> Double { Double(bitPattern: try fixed64()) }
+    package func float() throws(WireError) -> Float { Float(bitPattern: try fixed32()) }
 
-    public func bytes() throws(WireError) -> ArraySlice<UInt8> {
+    package func bytes() throws(WireError) -> ArraySlice<UInt8> {
         guard case .lengthDelimited(let b) = value else {
             throw .wrongWireType(field: number, expected: .lengthDelimited, found: value.wireType)
         }
         return b
     }
 
-    public func string() throws(WireError) -> String {
+    package func string() throws(WireError) -> String {
         let b = try bytes()
         guard let s = String(validating: b, as: UTF8.self) else { throw .invalidUTF8(field: number) }
         return s
     }
 
     /// A reader for an embedded message, one level deeper.
-    public func message() throws(WireError) -> ProtobufReader {
+    package func message() throws(WireError) -> ProtobufReader {
         let b = try bytes()
         guard depth + 1 <= depthLimit else { throw .tooDeep(limit: depthLimit) }
         return ProtobufReader(b, depth: depth + 1, depthLimit: depthLimit)
@@ -74,7 +74,7 @@ extension WireField {
 
     /// A repeated varint field's values in this occurrence: one value
     /// (unpacked) or all the packed ones.
-    public func varints() throws(WireError) -> [UInt64] {
+    package func varints() throws(WireError) -> [UInt64] {
         switch value {
         case .varint(let v): return [v]
         case .lengthDelimited(let packed):

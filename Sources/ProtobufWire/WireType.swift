@@ -1,12 +1,12 @@
 /// The protobuf wire types this package reads and writes. Groups (3, 4) are
 /// recognised only to be refused.
-public enum WireType: UInt8, Sendable, CustomStringConvertible {
+package enum WireType: UInt8, Sendable, CustomStringConvertible {
     case varint = 0
     case fixed64 = 1
     case lengthDelimited = 2
     case fixed32 = 5
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .varint: "varint"
         case .fixed64: "64-bit"
@@ -18,14 +18,14 @@ public enum WireType: UInt8, Sendable, CustomStringConvertible {
 
 /// One field as it appears on the wire. Length-delimited payloads are slices
 /// of the reader's buffer (no copy).
-public struct WireField: Sendable {
-    public enum Value: Sendable, Equatable {
+package struct WireField: Sendable {
+    package enum Value: Sendable, Equatable {
         case varint(UInt64)
         case fixed64(UInt64)
         case lengthDelimited(ArraySlice<UInt8>)
         case fixed32(UInt32)
 
-        public var wireType: WireType {
+        package var wireType: WireType {
             switch self {
             case .varint: .varint
             case .fixed64: .fixed64
@@ -35,14 +35,14 @@ public struct WireField: Sendable {
         }
     }
 
-    public var number: Int
-    public var value: Value
+    package var number: Int
+    package var value: Value
     /// The nesting depth of the message this field belongs to (0: the top).
-    public var depth: Int
+    package var depth: Int
     /// How deep `message()` may go.
-    public var depthLimit: Int
+    package var depthLimit: Int
 
-    public init(number: Int, value: Value, depth: Int = 0, depthLimit: Int = ProtobufReader.defaultDepthLimit) {
+    package init(number: Int, value: Value, depth: Int = 0, depthLimit: Int = ProtobufReader.defaultDepthLimit) {
         self.number = number
         self.value = value
         self.depth = depth

@@ -80,8 +80,8 @@ struct GRPCAnswer {
 
 /// gRPC's length-prefixed messages: a compressed flag, a 4-byte big-endian
 /// length, the message.
-public enum GRPCFraming {
-    public static func frame(_ message: [UInt8]) -> [UInt8] {
+package enum GRPCFraming {
+    package static func frame(_ message: [UInt8]) -> [UInt8] {
         [0] + BigEndian.bytes(UInt32(message.count)) + message
     }
 

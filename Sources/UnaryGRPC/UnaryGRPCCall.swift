@@ -4,21 +4,21 @@
 /// deadline for the whole call, which the server also learns (grpc-timeout).
 ///
 ///     let answer = try UnaryGRPCCall(socketPath: sock, method: "/v1.PodResourcesLister/List").call([])
-public struct UnaryGRPCCall: Sendable {
-    public var socketPath: String
+package struct UnaryGRPCCall: Sendable {
+    package var socketPath: String
     /// `/package.Service/Method`
-    public var method: String
-    public var timeout: Duration
+    package var method: String
+    package var timeout: Duration
     /// The largest response message accepted.
-    public var maxAnswerBytes: Int
-    public var authority = "localhost"
-    public var userAgent = "multus-swift"
+    package var maxAnswerBytes: Int
+    package var authority = "localhost"
+    package var userAgent = "multus-swift"
     /// Extra request metadata (lower-case names).
-    public var metadata: [(name: String, value: String)] = []
+    package var metadata: [(name: String, value: String)] = []
 
-    public static let defaultMaxAnswerBytes = 16 << 20
+    package static let defaultMaxAnswerBytes = 16 << 20
 
-    public init(socketPath: String, method: String, timeout: Duration = .seconds(10),
+    package init(socketPath: String, method: String, timeout: Duration = .seconds(10),
                 maxAnswerBytes: Int = UnaryGRPCCall.defaultMaxAnswerBytes) {
         self.socketPath = socketPath
         self.method = method
@@ -32,7 +32,7 @@ public struct UnaryGRPCCall: Sendable {
     }
 
     /// The response message's bytes.
-    public func call(_ request: [UInt8]) throws(UnaryGRPCError) -> [UInt8] {
+    package func call(_ request: [UInt8]) throws(UnaryGRPCError) -> [UInt8] {
         let deadline = Deadline(milliseconds: timeoutMilliseconds)
         let socket = try UnixSocket.connect(path: socketPath, deadline: deadline)
         defer { socket.close() }

@@ -1,6 +1,6 @@
 /// Why a unary gRPC call failed. Each message says what happened, in the
 /// words of the layer it happened in (socket, HTTP/2, HPACK, gRPC).
-public enum UnaryGRPCError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum UnaryGRPCError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The unix socket could not be reached.
     case connect(path: String, reason: String)
     /// Reading or writing the socket failed.
@@ -30,7 +30,7 @@ public enum UnaryGRPCError: Error, Sendable, Equatable, CustomStringConvertible 
     /// The answer exceeds the size cap.
     case answerTooLarge(bytes: Int, limit: Int)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .connect(let path, let reason): "cannot connect to \(path): \(reason)"
         case .io(let what): what
