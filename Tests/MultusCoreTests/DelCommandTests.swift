@@ -1,5 +1,6 @@
 import CNISpec
 import Delegation
+import Foundation
 import KubeAPI
 import SystemSupport
 import TestSupport
