@@ -12,7 +12,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
-        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // The CNI protocol as values. No I/O, no Foundation.
@@ -45,13 +44,7 @@ let package = Package(
         .target(name: "UnaryGRPC"),
         // Resource name → device IDs: kubelet pod-resources (gRPC over a unix socket),
         // device-plugin and DRA checkpoints, ResourceClaims and ResourceSlices.
-        .target(name: "DRAClaimReader", dependencies: [
-            "CNISpec", "KubeAPI", "SystemSupport",
-            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOHTTP2", package: "swift-nio-http2"),
-        ], exclude: ["Generated/podresources.proto"]),
+        .target(name: "DRAClaimReader", dependencies: ["CNISpec", "KubeAPI", "SystemSupport", "ProtobufWire", "UnaryGRPC"]),
         // network-status: entries from CNI results, publishing them, device-info files.
         .target(name: "NetworkStatus", dependencies: ["CNISpec", "KubeAPI", "SystemSupport"]),
         // Multus's log lines, rotation with gzip, redaction of secrets, behind swift-log.
@@ -98,7 +91,13 @@ let package = Package(
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "SystemSupport"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeAPIServerDouble", "SystemSupport", "YAML"]),
         .testTarget(name: "NetworkStatusTests", dependencies: ["NetworkStatus", "SystemSupport"]),
-        .testTarget(name: "DRAClaimReaderTests", dependencies: ["DRAClaimReader", "KubeAPIServerDouble", "SystemSupport"]),
+        // FakePodResourcesServer is an HTTP/2 server of NIO's: the client meets an implementation not its own.
+        .testTarget(name: "DRAClaimReaderTests", dependencies: [
+            "DRAClaimReader", "KubeAPIServerDouble", "SystemSupport", "ProtobufWire", "UnaryGRPC",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+        ]),
         .testTarget(name: "MultusCoreTests", dependencies: ["MultusCore", "SystemSupport", "TestSupport"]),
         .testTarget(name: "MultusLoggingTests", dependencies: ["MultusLogging", "SystemSupport"]),
         .testTarget(name: "MultusInstallTests", dependencies: ["MultusInstall", "SystemSupport"]),

@@ -2,7 +2,9 @@ import NIOCore
 import NIOHPACK
 import NIOHTTP2
 import NIOPosix
+import ProtobufWire
 import Synchronization
+import UnaryGRPC
 @testable import DRAClaimReader
 
 /// kubelet's pod-resources gRPC service as a test double: HTTP/2 with prior
@@ -113,7 +115,10 @@ final class FakePodResourcesServer: Sendable {
     }
 }
 
-/// `ListPodResourcesResponse` bytes, built with the generated types.
+/// `ListPodResourcesResponse` bytes, written field by field as kubelet's Go
+/// code writes them (field numbers from podresources v1 api.proto), with the
+/// fields multus-swift does not read (cpu_ids, topology, cdi_devices) present,
+/// so that the decoder must skip them.
 enum PodResourcesAnswers {
     struct Container {
         var name = "app"
@@ -122,46 +127,42 @@ enum PodResourcesAnswers {
     }
 
     static func list(_ pods: [(namespace: String, name: String, containers: [Container])]) throws -> [UInt8] {
-        var response = V1_ListPodResourcesResponse()
-        response.podResources = pods.map { pod in
-            var resources = V1_PodResources()
-            resources.namespace = pod.namespace
-            resources.name = pod.name
-            resources.containers = pod.containers.map { c in
-                var container = V1_ContainerResources()
-                container.name = c.name
-                container.cpuIds = [2, 3]
-                container.devices = c.devices.map { d in
-                    var devices = V1_ContainerDevices()
-                    devices.resourceName = d.0
-                    devices.deviceIds = d.1
-                    var node = V1_NUMANode()
-                    node.id = 0
-                    var topology = V1_TopologyInfo()
-                    topology.nodes = [node]
-                    devices.topology = topology
-                    return devices
-                }
-                container.dynamicResources = c.claims.map { claim in
-                    var dynamic = V1_DynamicResource()
-                    dynamic.claimNamespace = claim.namespace
-                    dynamic.claimName = claim.name
-                    dynamic.claimResources = claim.devices.map { d in
-                        var resource = V1_ClaimResource()
-                        resource.driverName = d.driver
-                        resource.poolName = d.pool
-                        resource.deviceName = d.device
-                        var cdi = V1_CDIDevice()
-                        cdi.name = "\(d.driver)/vf=\(d.device)"
-                        resource.cdiDevices = [cdi]
-                        return resource
+        var response = ProtobufWriter()
+        for pod in pods {
+            response.message(1) { resources in                    // pod_resources
+                resources.string(1, pod.name)                      // name
+                resources.string(2, pod.namespace)                 // namespace
+                for c in pod.containers {
+                    resources.message(3) { container in            // containers
+                        container.string(1, c.name)                // name
+                        for d in c.devices {
+                            container.message(2) { devices in      // devices
+                                devices.string(1, d.0)             // resource_name
+                                for id in d.1 { devices.string(2, id) }  // device_ids
+                                devices.message(3) { topology in   // topology
+                                    topology.message(1) { $0.int64(1, 0) }  // nodes { ID }
+                                }
+                            }
+                        }
+                        container.packedVarints(3, [2, 3])         // cpu_ids
+                        for claim in c.claims {
+                            container.message(5) { dynamic in      // dynamic_resources
+                                dynamic.string(2, claim.name)      // claim_name
+                                dynamic.string(3, claim.namespace) // claim_namespace
+                                for d in claim.devices {
+                                    dynamic.message(4) { resource in               // claim_resources
+                                        resource.message(1) { $0.string(1, "\(d.driver)/vf=\(d.device)") }  // cdi_devices
+                                        resource.string(2, d.driver)               // driver_name
+                                        resource.string(3, d.pool)                 // pool_name
+                                        resource.string(4, d.device)               // device_name
+                                    }
+                                }
+                            }
+                        }
                     }
-                    return dynamic
                 }
-                return container
             }
-            return resources
         }
-        return try response.serializedBytes()
+        return response.bytes
     }
 }

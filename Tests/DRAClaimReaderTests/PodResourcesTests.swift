@@ -1,6 +1,8 @@
 import Foundation
 import KubeAPI
+import ProtobufWire
 import Testing
+import UnaryGRPC
 @testable import DRAClaimReader
 
 @Suite("kubelet pod-resources (gRPC List over the unix socket)")
@@ -71,17 +73,59 @@ struct PodResourcesTests {
         defer { root.remove() }
         let socket = root.path + "/kubelet.sock"
         let server = try await FakePodResourcesServer.start(socketPath: socket) { _ in .silence }
-        let call = GRPCUnaryCall(socketPath: socket, method: PodResources.listMethod, timeout: .milliseconds(200))
-        let error = await #expect(throws: GRPCUnaryCall.Failure.self) { try await call.call([]) }
+        let call = UnaryGRPCCall(socketPath: socket, method: PodResources.listMethod, timeout: .milliseconds(200))
+        let error = #expect(throws: UnaryGRPCError.self) { try call.call([]) }
         #expect(error?.description.contains("no answer within 200 ms") == true, "\(String(describing: error))")
         await server.shutdown()
     }
 
-    @Test("framing: messages split and joined, truncation and compression refused")
-    func framing() throws {
-        let body = GRPCFraming.frame([1, 2, 3]) + GRPCFraming.frame([])
-        #expect(try GRPCFraming.messages(in: body) == [[1, 2, 3], []])
-        #expect(throws: GRPCFraming.Failure.truncated(7)) { try GRPCFraming.messages(in: Array(body.prefix(7))) }
-        #expect(throws: GRPCFraming.Failure.compressed) { try GRPCFraming.messages(in: [1, 0, 0, 0, 0]) }
+    @Test("a List answer of a busy node (over 64 KiB) arrives whole: the client keeps NIO's HTTP/2 windows open")
+    func largeAnswer() async throws {
+        let root = KubeletRoot()
+        defer { root.remove() }
+        let socket = root.path + "/kubelet.sock"
+        var pods: [(namespace: String, name: String, containers: [PodResourcesAnswers.Container])] = (0..<3000).map {
+            ("busy", "pod-\($0)", [.init(devices: [("intel.com/sriov", ["0000:3b:\(String($0 % 256, radix: 16)).1"])])])
+        }
+        pods.append(("vf-test9", "pod0", [.init(devices: [("intel.com/sriov", ["0000:3b:02.3"])])]))
+        let answer = try PodResourcesAnswers.list(pods)
+        #expect(answer.count > 200_000)
+        let server = try await FakePodResourcesServer.start(socketPath: socket) { _ in .message(answer) }
+        let resources = try PodResources.list(socketPath: socket, pod: pod)
+        #expect(resources.devices.map(\.deviceIDs) == [["0000:3b:02.3"]])
+        await server.shutdown()
+    }
+
+    @Test("fields in any order, and fields a newer kubelet adds, are read as protobuf allows")
+    func fieldOrderAndUnknownFields() throws {
+        var w = ProtobufWriter()
+        w.message(1) { entry in
+            entry.message(3) { container in                     // containers before name and namespace
+                container.message(2) { d in
+                    d.string(2, "0000:3b:02.5")                   // device_ids before resource_name
+                    d.string(1, "intel.com/sriov")
+                    d.string(9, "a field from the future")
+                }
+                container.fixed64(42, 7)
+            }
+            entry.uint64(17, 1)
+            entry.string(2, "vf-test9")
+            entry.string(1, "pod0")
+        }
+        w.string(99, "top-level unknown")
+        let resources = try PodResources(listResponse: w.bytes, pod: pod)
+        #expect(resources.devices.map(\.resource) == ["intel.com/sriov"])
+        #expect(resources.devices.map(\.deviceIDs) == [["0000:3b:02.5"]])
+        #expect(try PodResources(listResponse: w.bytes, pod: ObjectKey(namespace: "vf-test9", name: "other")) == PodResources())
+    }
+
+    @Test("a truncated or grouped List answer is refused, naming what is wrong")
+    func truncatedAnswer() throws {
+        let answer = try PodResourcesAnswers.list([("vf-test9", "pod0", [.init(devices: [("intel.com/sriov", ["0000:3b:02.3"])])])])
+        let error = #expect(throws: DeviceReaderError.self) { try PodResources(listResponse: Array(answer.dropLast(3)), pod: pod, socket: "s") }
+        #expect(error?.description.hasPrefix("kubelet pod-resources s: the List answer is not a ListPodResourcesResponse: truncated protobuf message") == true,
+                "\(String(describing: error))")
+        let group = #expect(throws: DeviceReaderError.self) { try PodResources(listResponse: [0x0B, 0x0C], pod: pod, socket: "s") }
+        #expect(group?.description.contains("protobuf groups are not supported") == true, "\(String(describing: group))")
     }
 }
