@@ -150,7 +150,8 @@ struct ContainerdCRITests {
 
     @Test func podWithMacvlanAndBridgeNADsIsReadyAndStopStopRemoveLeavesNothing() async throws {
         try await withCluster { c in
-            let config = c.pod("web")
+            var config = c.pod("web")
+            config.portMappings = [(containerPort: 80, hostPort: 18080)]
             let id = try c.containerd.runPodSandbox(config)
             let up = try c.inspect(id)
             c.expectNetworks(up)
@@ -166,7 +167,17 @@ struct ContainerdCRITests {
             // containerd's CRI passed the pod's identity in CNI_ARGS.
             let log = (try? String(contentsOfFile: c.containerd.multusLog, encoding: .utf8)) ?? ""
             #expect(log.contains("K8S_POD_NAMESPACE=apps") && log.contains("K8S_POD_NAME=web")
-                    && log.contains("K8S_POD_INFRA_CONTAINER_ID=\(id)"), "\(log.prefix(2000))")
+                    && log.contains("K8S_POD_INFRA_CONTAINER_ID=\(id)") && log.contains("K8S_POD_UID=\(config.uid)"), "\(log.prefix(2000))")
+            // …and the capabilities the config declares as runtimeConfig: the port mapping, the pod's annotations.
+            let add = try #require(log.split(separator: "\n").first { $0.contains("[debug] ADD container=\(id)") })
+            let runtimeConfig = try #require(try JSONValue(parsing: String(add[add.range(of: " config=")!.upperBound...]))["runtimeConfig"])
+            // containerd 1.6 writes Go's field names (HostPort, …), which Go plugins read case-insensitively.
+            let mapping = runtimeConfig["portMappings"]?.arrayValue?.first?.objectValue.map { object in
+                Dictionary(object.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
+            }
+            #expect(mapping?["hostport"] == 18080 && mapping?["containerport"] == 80 && mapping?["protocol"] == "tcp", "\(runtimeConfig)")
+            #expect(runtimeConfig["io.kubernetes.cri.pod-annotations"]?["k8s.v1.cni.cncf.io/networks"] == "macvlan-net,bridge-net",
+                    "\(runtimeConfig)")
 
             try c.cri.stopPodSandbox(id)
             let afterFirstStop = c.server.requests.count
@@ -179,11 +190,7 @@ struct ContainerdCRITests {
             #expect(c.invocations("ADD") == 1)
             #expect(c.invocations("DEL") >= 2, "containerd ran DEL on every Stop (and on Remove): \(c.invocations("DEL"))")
             let later = c.server.requests.dropFirst(afterFirstStop).map { "\($0.method) \($0.path)" }
-            withKnownIssue("a repeated DEL still reads the pod from the API (being fixed separately)", isIntermittent: true) {
-                #expect(later.isEmpty, "the later DELs make no API request: \(later)")
-            } matching: { issue in
-                later.allSatisfy { $0.hasPrefix("GET ") }
-            }
+            #expect(later.isEmpty, "the later DELs make no API request: \(later)")
         }
     }
 

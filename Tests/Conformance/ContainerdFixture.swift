@@ -91,7 +91,10 @@ final class Containerd: @unchecked Sendable {
         let name = "msw-\(sandbox.id)"
         let fm = FileManager.default
         for file in (try? fm.contentsOfDirectory(atPath: confDir)) ?? [] { try fm.removeItem(atPath: confDir + "/" + file) }
-        var plugin = JSONObject([("type", "multus-swift"), ("kubeconfig", .string(kubeconfig)),
+        // The capabilities a node's multus config declares, so that containerd passes them as runtimeConfig.
+        var plugin = JSONObject([("type", "multus-swift"),
+                                 ("capabilities", ["portMappings": true, "io.kubernetes.cri.pod-annotations": true]),
+                                 ("kubeconfig", .string(kubeconfig)),
                                  ("delegates", [clusterNetwork]), ("cniDir", .string(sandbox.cniDir)),
                                  ("binDir", .string(Harness.pluginDir)), ("logFile", .string(multusLog)),
                                  ("logLevel", "debug"), ("logToStderr", false)])
