@@ -81,7 +81,7 @@ final class GoMultusVectorRun {
         for link in hostLinks { Harness.ipQuiet("link", "del", link) }
         for file in devinfoFiles { try? FileManager.default.removeItem(atPath: file) }
         if wroteHostCheckpoint { try? FileManager.default.removeItem(atPath: checkpointPath) }
-        try? FileManager.default.removeItem(atPath: dir)
+        if ProcessInfo.processInfo.environment["VECTORS_KEEP"] == nil { try? FileManager.default.removeItem(atPath: dir) }
     }
 
     // MARK: set-up
@@ -307,6 +307,16 @@ final class GoMultusVectorRun {
             if exists != (file.value == true) { fail(label, "\(file.key) \(exists ? "exists" : "is missing")") }
         }
         if let status = expect["networkStatus"] { checkNetworkStatus(status, label: label) }
+        for entry in expect["cachedDefaultGateways"]?.objectValue ?? JSONObject() {
+            let gateways = cachedDefaultGateways(entry.key)
+            let wanted = entry.value.arrayValue?.compactMap(\.stringValue)
+            if gateways != wanted { fail(label, "default routes in the cached result \(entry.key): \(gateways.map(\.description) ?? "no cache file"), expected \(wanted ?? [])") }
+        }
+        for entry in expect["netnsDefaultRoutes"]?.objectValue ?? JSONObject() {
+            let routes = netnsDefaultRoutes(family: entry.key)
+            let wanted = entry.value.arrayValue?.compactMap(\.stringValue) ?? []
+            if routes != wanted { fail(label, "IPv\(entry.key) default routes in the pod namespace: \(routes), expected \(wanted)") }
+        }
         if let events = expect["events"]?.arrayValue { checkEvents(events, label: label) }
         for request in expect["requests"]?.objectValue ?? JSONObject() {
             let parts = request.key.split(separator: " ", maxSplits: 1).map(String.init)
@@ -338,6 +348,9 @@ final class GoMultusVectorRun {
             }
             for part in want["argsHas"]?.arrayValue?.compactMap(\.stringValue) ?? [] where !(call.env["CNI_ARGS"] ?? "").contains(part) {
                 fail(label, "\(where_): CNI_ARGS \((call.env["CNI_ARGS"] ?? "").debugDescription) lacks \(part.debugDescription)")
+            }
+            for part in want["argsLacks"]?.arrayValue?.compactMap(\.stringValue) ?? [] where (call.env["CNI_ARGS"] ?? "").contains(part) {
+                fail(label, "\(where_): CNI_ARGS \((call.env["CNI_ARGS"] ?? "").debugDescription) has \(part.debugDescription)")
             }
             var stdin = call.stdin
             stdin?["prevResult"] = nil
@@ -384,11 +397,38 @@ final class GoMultusVectorRun {
             if let text { fail(label, "network-status written: \(text)") }
             return
         }
-        guard let text, let status = try? JSONValue(parsing: text) else { return fail(label, "no network-status on the pod") }
+        guard let text, let status = try? JSONValue(parsing: text) else {
+            let requests = server.requests.map { "\($0.method) \($0.path)" }.joined(separator: ", ")
+            return fail(label, "no network-status on the pod (requests: \(requests))")
+        }
         for m in JSONMatching.mismatches(expected: JSONMatching.withoutEmptyDNS(expected), actual: JSONMatching.withoutEmptyDNS(status),
                                          exact: false, at: "networkStatus") {
             fail(label, m)
         }
+    }
+
+    /// The gateways of the default routes in libcni's cached result `<cniDir>/results/<network>-123456789-<ifname>`
+    /// (any result version: `routes`, or `ip4`/`ip6` `routes`), sorted.
+    private func cachedDefaultGateways(_ networkAndIf: String) -> [String]? {
+        let cniDir = completed(c["config"] ?? [:])["cniDir"]?.stringValue ?? dir + "/cni"
+        let dash = networkAndIf.lastIndex(of: "-") ?? networkAndIf.endIndex
+        let file = "\(cniDir)/results/\(networkAndIf[..<dash])-123456789\(networkAndIf[dash...])"
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8), let cached = try? JSONValue(parsing: text) else { return nil }
+        let result = cached["result"] ?? .null
+        let routes = (result["routes"]?.arrayValue ?? []) + (result["ip4"]?["routes"]?.arrayValue ?? [])
+            + (result["ip6"]?["routes"]?.arrayValue ?? [])
+        return routes.filter { ["0.0.0.0/0", "::/0"].contains($0["dst"]?.stringValue ?? "") }
+            .map { $0["gw"]?.stringValue ?? "(none)" }.sorted()
+    }
+
+    /// `via <gw> dev <if>` for each default route of the family ("4" or "6") in the pod's namespace, sorted.
+    private func netnsDefaultRoutes(family: String) -> [String] {
+        let out = (try? Harness.run("/usr/sbin/ip", ["-n", netnsName, "-\(family)", "route", "show", "default"]).stdout) ?? ""
+        return out.split(separator: "\n").map { line -> String in
+            let words = line.split(separator: " ").map(String.init)
+            func after(_ word: String) -> String { words.firstIndex(of: word).map { $0 + 1 < words.count ? words[$0 + 1] : "" } ?? "" }
+            return "via \(after("via")) dev \(after("dev"))"
+        }.sorted()
     }
 
     /// The events posted during this step, as `"<type> <reason> <message>"`.
@@ -400,8 +440,9 @@ final class GoMultusVectorRun {
             .map { "\($0["type"]?.stringValue ?? "") \($0["reason"]?.stringValue ?? "") \($0["message"]?.stringValue ?? $0["note"]?.stringValue ?? "")" }
         let new = Array(all.dropFirst(eventsSeen))
         eventsSeen = all.count
+        // Compared as a set: multus-swift posts a pod's events concurrently, so their order is not fixed.
         let wanted = expected.compactMap(\.stringValue)
-        if new != wanted { fail(label, "events \(new), expected \(wanted)") }
+        if new.sorted() != wanted.sorted() { fail(label, "events \(new), expected \(wanted)") }
     }
 
     /// The recording delegate: saves each call's CNI_* environment and stdin
