@@ -41,6 +41,8 @@ final class GoMultusVectorRun {
     var kubeletRootDir: String { goMode ? "/var/lib/kubelet" : dir + "/kubelet" }
     var checkpointPath: String { kubeletRootDir + "/device-plugins/kubelet_internal_checkpoint" }
     private var wroteHostCheckpoint = false
+    /// Host folders a Go-mode run created for the checkpoint, removed again (deepest first).
+    private var createdHostFolders: [String] = []
 
     var placeholders: [String: String] {
         ["TMP": dir, "CONFDIR": dir + "/conf.d", "CNIDIR": dir + "/cni", "BINDIR": binDir, "NETNS": netnsPath,
@@ -64,6 +66,11 @@ final class GoMultusVectorRun {
                     throw HarnessError("\(checkpointPath) exists: not overwriting the host's device-plugin checkpoint")
                 }
                 wroteHostCheckpoint = true
+                var folder = (checkpointPath as NSString).deletingLastPathComponent
+                while !FileManager.default.fileExists(atPath: folder) {
+                    createdHostFolders.append(folder)
+                    folder = (folder as NSString).deletingLastPathComponent
+                }
             }
             try write(.string(checkpoint.serialized), to: checkpointPath)
         }
@@ -81,6 +88,7 @@ final class GoMultusVectorRun {
         for link in hostLinks { Harness.ipQuiet("link", "del", link) }
         for file in devinfoFiles { try? FileManager.default.removeItem(atPath: file) }
         if wroteHostCheckpoint { try? FileManager.default.removeItem(atPath: checkpointPath) }
+        for folder in createdHostFolders { rmdir(folder) }
         if ProcessInfo.processInfo.environment["VECTORS_KEEP"] == nil { try? FileManager.default.removeItem(atPath: dir) }
     }
 

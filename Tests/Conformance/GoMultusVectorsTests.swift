@@ -27,13 +27,17 @@ struct GoMultusVectorsTests {
         let pki = try KubeAPIServerDouble.makeTestPKI(in: pkiDir)
         var failed: [String] = []
         var ran = 0
+        var slow: [(String, Duration)] = []
+        let clock = ContinuousClock()
         for vector in cases {
             if goBinary != nil, vector.goSkip != nil { continue }
             ran += 1
             let run = GoMultusVectorRun(vector: vector, binary: goBinary ?? Harness.binary, goMode: goBinary != nil, pki: pki)
             var failures: [String]
+            let start = clock.now
             do { failures = try await run.run() } catch { failures = ["could not run: \(error)"] }
             await run.cleanup()
+            slow.append((vector.id, clock.now - start))
             if !failures.isEmpty { failed.append(vector.id) }
             let report = {
                 for failure in failures { Issue.record(Comment(rawValue: "\(vector): \(failure)")) }
@@ -49,7 +53,8 @@ struct GoMultusVectorsTests {
         let better = cases.filter { $0.knownIssue == nil && ($0.better != nil || $0.unlisted != nil) }.count
         print("Go Multus vectors through \(goBinary ?? Harness.binary): \(ran) run, \(ran - failed.count) as expected"
               + (goBinary == nil ? " (\(known) known issues, \(better) deliberate differences)" : "")
-              + (failed.isEmpty ? "" : "; not as expected: \(failed.joined(separator: ", "))"))
+              + (failed.isEmpty ? "" : "; not as expected: \(failed.joined(separator: ", "))")
+              + "; slowest: " + slow.sorted { $0.1 > $1.1 }.prefix(5).map { "\($0.0) \($0.1)" }.joined(separator: ", "))
     }
 
     /// Every case names its upstream test; ids are unique. With GO_MULTUS_SRC
@@ -65,7 +70,9 @@ struct GoMultusVectorsTests {
         var texts: [String: String] = [:]
         for c in cases {
             if texts[c.upstreamFile] == nil { texts[c.upstreamFile] = try Self.upstreamText(source, c.upstreamFile) }
-            let it = c.json["it"]?.stringValue ?? ""
+            // As a Go string literal: quotes and backslashes escaped.
+            let it = (c.json["it"]?.stringValue ?? "").replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "\"", with: "\\\"")
             let text = texts[c.upstreamFile] ?? ""
             #expect(text.contains("It(\"\(it)\"") || text.contains("Entry(\"\(it)\""), "\(c.id): no It/Entry \(it.debugDescription) in \(c.upstreamFile)")
         }
