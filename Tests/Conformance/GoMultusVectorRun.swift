@@ -214,37 +214,13 @@ final class GoMultusVectorRun {
         } else {
             stdin = completed(step["config"] ?? config ?? [:]).serialized
         }
-        let output = try Self.execute(binary, environment: env, stdin: stdin)
+        let output = try Harness.run(binary, [], environment: env, stdin: stdin)
 
         var expect = step["expect"]?.objectValue ?? JSONObject()
         if goMode, let overrides = step["go"]?.objectValue {
             for member in overrides { expect[member.key] = member.value == "*" ? nil : member.value }
         }
         check(expect, output: output, label: label)
-    }
-
-    /// Harness.run, but a binary that exits before reading stdin (a bad
-    /// CNI_ARGS, say) is no SIGPIPE or trap: the write's error is ignored.
-    static func execute(_ executable: String, environment: [String: String], stdin: String) throws -> Harness.Output {
-        signal(SIGPIPE, SIG_IGN)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.environment = environment
-        let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
-        process.standardInput = inPipe
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        try process.run()
-        try? inPipe.fileHandleForWriting.write(contentsOf: Data(stdin.utf8))
-        try? inPipe.fileHandleForWriting.close()
-        let errData = LockedData()
-        let errReader = Thread { errData.set(errPipe.fileHandleForReading.readDataToEndOfFile()) }
-        errReader.start()
-        let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while !errData.isSet { usleep(1000) }
-        return Harness.Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                              stderr: String(decoding: errData.get(), as: UTF8.self))
     }
 
     /// Keeps every case inside its folder: binDir, cniDir and confDir default
