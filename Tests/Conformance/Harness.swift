@@ -40,7 +40,9 @@ enum Harness {
         process.standardOutput = outPipe
         process.standardError = errPipe
         try process.run()
-        inPipe.fileHandleForWriting.write(Data(stdin.utf8))
+        // A binary may exit before reading stdin (bad environment): EPIPE then, not a trap or SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
+        try? inPipe.fileHandleForWriting.write(contentsOf: Data(stdin.utf8))
         try inPipe.fileHandleForWriting.close()
         // Read both pipes before waiting, so a chatty child never blocks.
         let errData = LockedData()
