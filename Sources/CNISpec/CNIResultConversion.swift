@@ -15,10 +15,18 @@ extension CNIResult {
     }
 
     /// Reads a result (cniVersion defaulting to `defaultVersion`) and writes it as `target`.
+    /// A 0.1.0/0.2.0 result already in `target` passes as it is (valid, with
+    /// its cniVersion set): an empty 0.2.0 result is a valid 0.2.0 result,
+    /// even though a newer result without addresses cannot become one.
     package static func convert(_ json: JSONValue, from defaultVersion: CNIVersion,
                                to target: CNIVersion) throws(CNIError) -> JSONValue
     {
-        try CNIResult(json: json, defaultVersion: defaultVersion).json(as: target)
+        let result = try CNIResult(json: json, defaultVersion: defaultVersion)
+        guard result.cniVersion == target, target < .v0_3_0, case .object(var object) = json else {
+            return try result.json(as: target)
+        }
+        object["cniVersion"] = .string(target.description)
+        return .object(object)
     }
 
     /// 0.3.0 and later: 0.3.x/0.4.0 add `version` to each IP; only 1.1.0 has the

@@ -77,12 +77,15 @@ package struct NetworkRunner: Sendable {
         }
     }
 
-    /// STATUS exists from 1.1.0; older networks are taken to be ready.
+    /// STATUS exists from 1.1.0; older networks are taken to be ready. A
+    /// plugin's error comes back exactly as the plugin gave it (codes 50/51
+    /// mean something to the runtime), as libcni and Go Multus return it.
     package func status(_ net: NetworkConfigList) throws(CNIError) {
         guard net.cniVersion >= .v1_1_0 else { return }
         let rt = RuntimeConf(containerID: "", netns: "", ifName: "")
         for plugin in net.plugins {
-            _ = try run(plugin, .status, Self.pluginConfig(plugin, of: net, prevResult: nil, rt: rt), rt, net)
+            _ = try invoker.invoke(type: plugin.type, command: .status,
+                                   config: Self.pluginConfig(plugin, of: net, prevResult: nil, rt: rt), rt: rt)
         }
     }
 

@@ -44,9 +44,15 @@ struct DelCommand {
         if let failure = outcome.firstFailure { throw failure }
     }
 
-    /// One damaged entry must not keep the others from being freed.
+    /// One damaged entry must not keep the others from being freed. A conflist
+    /// without cniVersion gets the multus configuration's, as Go Multus's DEL
+    /// gives it (so its cached result reaches it as prevResult).
     private func usable(_ cached: [CachedAttachment]) -> [Attachment] {
         cached.compactMap { entry -> Attachment? in
+            var entry = entry
+            if entry.config["plugins"] != nil && entry.config["cniVersion"] == nil {
+                entry.config["cniVersion"] = .string(invocation.config.cniVersion.description)
+            }
             do throws(CNIError) { return try Attachment(cached: entry) } catch {
                 invocation.logger.error("\(invocation.context(entry.network)): cached attachment unusable: \(error.description)")
                 return nil

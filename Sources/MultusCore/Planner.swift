@@ -36,8 +36,9 @@ package struct Planner: Sendable {
             var args = baseArgs
             var capabilities = config.runtimeConfig
             if let selection {
-                if !selection.ips.isEmpty { args["IP"] = selection.ips.joined(separator: ",") }
+                // Go Multus appends MAC before IP.
                 if let mac = selection.mac { args["MAC"] = mac }
+                if !selection.ips.isEmpty { args["IP"] = selection.ips.joined(separator: ",") }
                 Self.overlay(&capabilities, with: selection)
             }
             var network = delegate.network
