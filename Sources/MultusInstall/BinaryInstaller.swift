@@ -1,4 +1,3 @@
-import CNISpec
 import SystemSupport
 #if canImport(Glibc)
 import Glibc
@@ -88,7 +87,8 @@ package enum BinaryInstaller {
             let m = readFull(other, &right)
             guard n == m, n >= 0 else { return false }
             if n == 0 { return true }
-            if left[0..<n] != right[0..<m] { return false }
+            let same = left.withUnsafeBytes { l in right.withUnsafeBytes { r in memcmp(l.baseAddress!, r.baseAddress!, n) == 0 } }
+            if !same { return false }
         }
     }
 

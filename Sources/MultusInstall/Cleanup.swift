@@ -1,45 +1,13 @@
-import CNISpec
 import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// What this installer put on the host, so that it can take exactly that away.
-package struct WrittenFiles: Sendable, Equatable {
-    /// Path → the bytes last written there (or found there, identical, at start).
-    package private(set) var files: [String: [UInt8]] = [:]
-    /// Paths in the order they were first written; cleanup goes in reverse, so
-    /// the config that makes runtimes call us goes before the kubeconfig it names.
-    package private(set) var order: [String] = []
-    /// Primaries moved aside by `--rename-conf-file`: (original, renamed).
-    package private(set) var renamed: [Renamed] = []
-
-    package struct Renamed: Sendable, Equatable {
-        package var original: String
-        package var renamed: String
-    }
-
-    package init() {}
-
-    package mutating func record(_ path: String, _ bytes: [UInt8]) {
-        if files[path] == nil { order.append(path) }
-        files[path] = bytes
-    }
-
-    package mutating func forget(_ path: String) {
-        files[path] = nil
-        order.removeAll { $0 == path }
-    }
-
-    package mutating func recordRename(from original: String, to renamed: String) {
-        self.renamed.removeAll { $0.original == original }
-        self.renamed.append(Renamed(original: original, renamed: renamed))
-    }
-}
-
-/// Undoes an install on SIGTERM, so an uninstalled multus-swift does not leave
-/// a `00-multus` config behind that sends every later pod to a plugin whose
-/// kubeconfig has gone. The binary stays: a pod being set up may be running it.
+/// Undoes an install on SIGTERM when `--cleanup-config-on-exit` is on, so an
+/// uninstalled multus-swift does not leave a `00-multus` config behind that
+/// sends every later pod to a plugin whose kubeconfig has gone. Go removes only
+/// the config; this also takes the kubeconfig and token it wrote. The binary
+/// stays: a pod being set up may be running it.
 package enum Cleanup {
     /// Removes each recorded file that still holds what we wrote (a newer
     /// installer that has already replaced it keeps its file), then the empty

@@ -1,4 +1,3 @@
-import CNISpec
 import SystemSupport
 
 /// Why an install step failed, in words for the pod log.
@@ -18,12 +17,4 @@ package enum InstallError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     static func from(_ error: SystemError) -> InstallError { .io(error.description) }
-}
-
-/// CNI versions as written in configs ("0.3.1"), checked against what we speak.
-enum CNIVersionText {
-    static func parse(_ text: String) -> CNIVersion? {
-        guard let version = CNIVersion(text), version.isSupported else { return nil }
-        return version
-    }
 }

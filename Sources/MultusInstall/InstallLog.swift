@@ -17,12 +17,18 @@ package struct InstallLog: Sendable {
 
     /// Information to stdout, warnings and errors to stderr, each line flushed at once.
     package static let standard = InstallLog { level, message in
-        let line = "\(timestamp()) [\(level.rawValue)] \(message)\n"
-        let fd: Int32 = level == .info ? 1 : 2
-        var bytes = Array(line.utf8)
+        write("\(timestamp()) [\(level.rawValue)] \(message)\n", to: level == .info ? 1 : 2)
+    }
+
+    /// Text as it is (usage, Go's plain messages) on standard output or error.
+    package static func writeStandardOutput(_ text: String) { write(text, to: 1) }
+    package static func writeStandardError(_ text: String) { write(text, to: 2) }
+
+    private static func write(_ text: String, to fd: Int32) {
+        let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             offset += n

@@ -1,10 +1,17 @@
-/// Everything `multus-swift install` is told, with Multus's thin-entrypoint
+import SystemSupport
+
+/// Everything the thin entrypoint is told, with Go Multus's thin_entrypoint
 /// defaults. Paths named `…Host` are as the node sees them; the others are as
 /// this container sees them (the host's folders mounted under /host).
 package struct InstallOptions: Sendable, Equatable {
+    /// Where Go's image keeps the binaries; `install_multus` copies from here.
+    package static let imageBinDir = "/usr/src/multus-cni/bin"
+
     /// Where the host's CNI binaries live, in this container.
     package var cniBinDir = "/host/opt/cni/bin"
-    /// The binary to copy; nil copies this very executable.
+    /// The binary to copy. nil (not given) is Go's default
+    /// `/usr/src/multus-cni/bin/multus` when that exists, else this executable
+    /// (outside the image).
     package var multusBinFile: String? = nil
     /// The name the binary gets in `cniBinDir`: the `type` of the generated config.
     package var binaryName = MultusConfigGenerator.pluginType
@@ -13,14 +20,15 @@ package struct InstallOptions: Sendable, Equatable {
     package var cniConfDir = "/host/etc/cni/net.d"
     /// "auto" generates the multus config around the primary; anything else is a file to copy.
     package var multusConfFile = "auto"
-    /// Where the primary config is looked for; nil means `cniConfDir`.
-    package var multusAutoconfigDir: String? = nil
+    /// Where the primary config is looked for (Go's default, not `cniConfDir`).
+    package var multusAutoconfigDir = "/host/etc/cni/net.d"
     /// A fixed primary file name in the autoconfig folder instead of the first one.
     package var multusMasterCNIFileName: String? = nil
     /// The kubeconfig path written into the config, as the host sees it.
     package var multusKubeconfigFileHost = "/etc/cni/net.d/multus.d/multus.kubeconfig"
-    /// `confDir` of the generated config (host path); nil leaves the core's default.
-    package var multusCNIConfDir: String? = nil
+    /// Written as `"cniConf"` into the generated config, as Go does (the plugin
+    /// reads `confDir`, so neither Go's plugin nor ours uses it), and created.
+    package var multusCNIConfDir = "/host/etc/cni/multus/net.d"
     /// When set, the primary must speak this version (or it is forced with `forceCNIVersion`).
     package var cniVersion: String? = nil
     package var forceCNIVersion = false
@@ -36,8 +44,10 @@ package struct InstallOptions: Sendable, Equatable {
     package var additionalBinDir: String? = nil
     /// Write the config once; keep only the kubeconfig and token fresh.
     package var skipConfigWatch = false
-    /// On SIGTERM, remove what this installer wrote (never the binary).
-    package var cleanupConfigOnExit = true
+    /// On SIGTERM, remove what this installer wrote (never the binary). Off by
+    /// default, as Go: a removal on every SIGTERM would leave each rolling
+    /// update a window in which new pods get only the primary network.
+    package var cleanupConfigOnExit = false
     /// Rename the primary to `<name>.old` once the multus config wraps it.
     package var renameConfFile = false
     package var skipTLSVerify = false
@@ -51,7 +61,14 @@ package struct InstallOptions: Sendable, Equatable {
     package init() {}
 
     package var isAutoConfig: Bool { multusConfFile == "auto" }
-    package var autoconfigDir: String { multusAutoconfigDir ?? cniConfDir }
+    package var autoconfigDir: String { multusAutoconfigDir }
+
+    /// The binary `start()` copies: the given file, else Go's image path, else this executable.
+    package func binarySource(imageHas: (String) -> Bool = FileSystem.exists) -> String {
+        if let multusBinFile { return multusBinFile }
+        let image = Paths.join(Self.imageBinDir, "multus")
+        return imageHas(image) ? image : BinaryInstaller.ownExecutable
+    }
 
     package static let logLevels = ["debug", "error", "panic", "verbose"]
 
@@ -70,7 +87,7 @@ package struct InstallOptions: Sendable, Equatable {
     /// Problems a person should fix before anything is written.
     package func validate() throws(InstallError) {
         if let level = logLevel, !level.isEmpty, !Self.logLevels.contains(level.lowercased()) {
-            throw .invalidOption("--multus-log-level must be one of debug, verbose, error, panic, not \"\(level)\"")
+            throw .invalidOption("Log levels should be one of: debug/verbose/error/panic, did not understand: \"\(level)\"")
         }
         if let version = cniVersion, !version.isEmpty, CNIVersionText.parse(version) == nil {
             throw .invalidOption("--cni-version \"\(version)\" is not a CNI version this plugin speaks")

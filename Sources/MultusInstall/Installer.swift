@@ -4,8 +4,9 @@ import SystemSupport
 import Glibc
 #endif
 
-/// `multus-swift install`: put the binary on the host, write the kubeconfig and
-/// the multus config, keep them current, and take them away again on exit.
+/// The thin entrypoint's work: put the binary on the host, write the kubeconfig
+/// and the multus config, keep them current, and (when asked) take them away
+/// again on exit.
 ///
 /// Order matters to pods being created meanwhile: the binary, then the
 /// kubeconfig, and only then the config that makes the runtime call multus-swift.
@@ -13,6 +14,8 @@ import Glibc
 package final class Installer {
     package let options: InstallOptions
     package let log: InstallLog
+    /// What the watch loop sleeps on; tests pass a clock that needs no waiting.
+    package let time: any TimeSource
     /// Everything written so far, for `cleanup()`.
     package private(set) var written = WrittenFiles()
 
@@ -21,9 +24,10 @@ package final class Installer {
     private var configProblem: String?
     private var kubeconfigProblem: String?
 
-    package init(options: InstallOptions, log: InstallLog = .standard) {
+    package init(options: InstallOptions, log: InstallLog = .standard, time: any TimeSource = SystemTime()) {
         self.options = options
         self.log = log
+        self.time = time
     }
 
     /// The steps that must work for the pod to be of any use. A failure ends
@@ -35,7 +39,7 @@ package final class Installer {
             throw .io("CNI config directory \(options.cniConfDir) does not exist (is the host's /etc/cni/net.d mounted?)")
         }
         if !options.skipMultusBinaryCopy {
-            let source = options.multusBinFile ?? BinaryInstaller.ownExecutable
+            let source = options.binarySource()
             let target = Paths.join(options.cniBinDir, options.binaryName)
             if try BinaryInstaller.install(source: source, directory: options.cniBinDir, name: options.binaryName) {
                 log.info("installed \(source) as \(target)")
@@ -45,6 +49,12 @@ package final class Installer {
         }
         if !options.isAutoConfig && !FileSystem.exists(options.multusConfFile) {
             throw .io("--multus-conf-file \(options.multusConfFile) does not exist")
+        }
+        // Go creates it (its default is a path inside this container); nothing reads it.
+        if !options.multusCNIConfDir.isEmpty {
+            do { try FileSystem.makeDirectories(options.multusCNIConfDir, mode: 0o755) } catch {
+                log.error("cannot create multus-cni-conf-dir(\(options.multusCNIConfDir)) directory: \(error.description)")
+            }
         }
         if let server = options.apiServer {
             let writer = KubeconfigWriter(options: options, apiServer: server)
@@ -97,7 +107,7 @@ package final class Installer {
         log.info(options.skipConfigWatch
                  ? "keeping the kubeconfig current; the multus config is not watched (--skip-config-watch)"
                  : "watching \(options.isAutoConfig ? options.autoconfigDir : options.multusConfFile) and the service account")
-        while !stop.sleep(options.pollInterval) { poll() }
+        while !stop.sleep(options.pollInterval, on: time) { poll() }
         if options.cleanupConfigOnExit {
             log.info("stopping: removing the multus config and kubeconfig (the binary stays)")
             cleanup()

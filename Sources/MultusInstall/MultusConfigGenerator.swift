@@ -11,13 +11,16 @@ package struct GeneratedConfig: Sendable, Equatable {
     package var bytes: [UInt8] { Array((json.pretty + "\n").utf8) }
 }
 
-/// Builds the multus config as Multus's thin entrypoint does, with the keys
-/// multus-swift reads: name "multus-cni-network", type "multus-swift", the
-/// primary's version, the union of its capabilities, and the primary inline as
-/// the only delegate.
+/// Builds the multus config as Go Multus's thin entrypoint does, key for key
+/// and in its order: name "multus-cni-network", type "multus" (the binary
+/// installed under Go's name serves it, and so does Go's after a rollback), the
+/// primary's version, its capabilities, the options, and the primary inline as
+/// the only delegate. The primary is kept byte-exact in values and member order
+/// (Go re-encodes it with sorted keys); capabilities are the union of those
+/// declared true (Go copies false ones too, and the last plugin wins).
 package enum MultusConfigGenerator {
     package static let networkName = "multus-cni-network"
-    package static let pluginType = "multus-swift"
+    package static let pluginType = "multus"
     package static let confName = "00-multus.conf"
     package static let conflistName = "00-multus.conflist"
 
@@ -53,7 +56,8 @@ package enum MultusConfigGenerator {
         if let level = nonEmpty(options.logLevel) { plugin["logLevel"] = .string(level.lowercased()) }
         if let file = nonEmpty(options.logFile) { plugin["logFile"] = .string(file) }
         if let binDir = nonEmpty(options.additionalBinDir) { plugin["binDir"] = .string(binDir) }
-        if let confDir = nonEmpty(options.multusCNIConfDir) { plugin["confDir"] = .string(confDir) }
+        // Go writes the key "cniConf" (its plugin reads "confDir", so it has no effect): the same here.
+        if let confDir = nonEmpty(options.multusCNIConfDir) { plugin["cniConf"] = .string(confDir) }
         if let file = nonEmpty(options.readinessIndicatorFile) { plugin["readinessindicatorfile"] = .string(file) }
         plugin["kubeconfig"] = .string(options.multusKubeconfigFileHost)
         plugin["delegates"] = .array([delegate])

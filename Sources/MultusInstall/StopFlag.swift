@@ -1,7 +1,5 @@
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemSupport
 
 /// Tells the watch loop to finish. Setting it is a single atomic store, so a
 /// signal handler may call `stop()`.
@@ -14,17 +12,15 @@ package final class StopFlag: Sendable {
 
     package var isStopped: Bool { stopped.load(ordering: .sequentiallyConsistent) }
 
-    /// Sleeps for `duration`, waking early once stopped; true when stopped.
+    /// Sleeps for `duration` on `time`, in slices of at most 50 ms so that a
+    /// stop is seen promptly; true when stopped.
     @discardableResult
-    package func sleep(_ duration: Duration) -> Bool {
+    package func sleep(_ duration: Duration, on time: any TimeSource = SystemTime()) -> Bool {
         let slice = Duration.milliseconds(50)
         var left = duration
         while left > .zero && !isStopped {
             let step = min(left, slice)
-            let (seconds, attoseconds) = step.components
-            var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
-            var remaining = timespec()
-            _ = nanosleep(&request, &remaining)
+            time.sleep(for: step)
             left -= step
         }
         return isStopped

@@ -1,18 +1,40 @@
-import ArgumentParser
 import MultusCore
+import MultusInstall
 import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The runtime sets CNI_COMMAND; anything else is a person at a shell. The CNI
-/// call runs synchronously on the main thread: no async runtime, no thread
-/// pool (an async `main` would also end with pthread_exit, whose forced unwind
-/// makes libgcc sort every unwind entry of this static binary first).
+// One static binary, several faces, chosen by the name it was started as.
+// CNI calls run synchronously on the main thread: no async runtime, no thread
+// pool (an async `main` would also end with pthread_exit, whose forced unwind
+// makes libgcc sort every unwind entry of this static binary first).
+let arguments = CommandLine.arguments
+let program = arguments.first ?? "multus-swift"
+let flags = Array(arguments.dropFirst())
 let environment = ProcessEnvironment.current()
-if environment["CNI_COMMAND"] != nil {
-    let outcome = CNIEntryPoint.run(environment: environment)
-    if !outcome.stdout.isEmpty { print(outcome.stdout) }
-    exit(outcome.exitStatus)
+
+switch ExecutableFace(invokedAs: program) {
+case .thinEntrypoint:
+    exit(ThinEntrypoint.main(program: program, arguments: flags, environment: environment.values))
+case .installMultus:
+    exit(InstallMultus.main(program: program, arguments: flags))
+case .passthru:
+    exit(PassthruPlugin.main(environment: environment))
+case .multusDaemon, .multusShim:
+    // Thick mode goes here: the daemon and the shim get their own module's entry.
+    exit(ThickModePlaceholder.main(name: Paths.baseName(of: program), environment: environment))
+case .multus, .multusSwift:
+    // The runtime sets CNI_COMMAND; anything else is a person at a shell.
+    if environment["CNI_COMMAND"] != nil {
+        let outcome = CNIEntryPoint.run(environment: environment)
+        if !outcome.stdout.isEmpty { print(outcome.stdout) }
+        exit(outcome.exitStatus)
+    }
+    // `multus-swift install` is thin_entrypoint under another name, with pflag's parsing and help.
+    if flags.first == "install" {
+        exit(ThinEntrypoint.main(program: "\(program) install", arguments: Array(flags.dropFirst()),
+                                 environment: environment.values))
+    }
+    MultusSwiftCommand.main()
 }
-MultusSwiftCommand.main()
