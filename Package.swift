@@ -55,7 +55,7 @@ let package = Package(
             "CNISpec", "SystemSupport", "Delegation", "Netlink", "KubeAPI", "NetworkStatus", "DRAClaimReader",
             "MultusLogging", .product(name: "Logging", package: "swift-log"),
         ]),
-        // `multus-swift install`: the thin entrypoint of the DaemonSet.
+        // The DaemonSet side, as Go Multus's thin_entrypoint and install_multus.
         .target(name: "MultusInstall", dependencies: ["CNISpec", "SystemSupport"]),
         .executableTarget(name: "multus-swift", dependencies: [
             "MultusCore", "MultusInstall", "SystemSupport",
@@ -100,7 +100,7 @@ let package = Package(
         ]),
         .testTarget(name: "MultusCoreTests", dependencies: ["MultusCore", "SystemSupport", "TestSupport"]),
         .testTarget(name: "MultusLoggingTests", dependencies: ["MultusLogging", "SystemSupport"]),
-        .testTarget(name: "MultusInstallTests", dependencies: ["MultusInstall", "SystemSupport", "Delegation"]),
+        .testTarget(name: "MultusInstallTests", dependencies: ["MultusInstall", "CNISpec", "SystemSupport", "TestSupport"]),
         // End to end: the built binary, the reference plugins, real namespaces.
         .testTarget(name: "Conformance", dependencies: ["CNISpec", "KubeAPIServerDouble", "SystemSupport", "UnaryGRPC", "ProtobufWire"],
                     exclude: ["GoMultusVectors"]),

@@ -1,5 +1,4 @@
 import SystemSupport
-import Delegation
 import Foundation
 import Synchronization
 import Testing

@@ -1,6 +1,5 @@
 import SystemSupport
 import CNISpec
-import Delegation
 import Testing
 @testable import MultusInstall
 
@@ -18,7 +17,7 @@ struct ConfigGenerationTests {
         let conf = try #require(try host.json(host.netd + "/00-multus.conf"))
         #expect(conf["cniVersion"] == "0.3.1")
         #expect(conf["name"] == "multus-cni-network")
-        #expect(conf["type"] == "multus-swift")
+        #expect(conf["type"] == "multus", "Go's name: the binary is installed as multus")
         #expect(conf["kubeconfig"] == "/etc/cni/net.d/multus.d/multus.kubeconfig")
         #expect(conf["capabilities"] == nil, "cilium declares no capabilities")
         let delegates = try #require(conf["delegates"]?.arrayValue)
@@ -28,7 +27,7 @@ struct ConfigGenerationTests {
         #expect(!FileSystem.exists(host.netd + "/00-multus.conflist"))
         // The result is a configuration a runtime accepts.
         let list = try NetworkConfigList(json: conf)
-        #expect(list.plugins.map(\.type) == ["multus-swift"])
+        #expect(list.plugins.map(\.type) == ["multus"])
     }
 
     @Test("flannel-like conflist with portmap → capabilities union includes portMappings")
@@ -66,7 +65,7 @@ struct ConfigGenerationTests {
         #expect(conf["delegates"] == [try JSONValue(parsing: Fixtures.bridgeConf)])
     }
 
-    @Test("a 1.0.0 conflist primary → 00-multus.conflist, one multus-swift plugin")
+    @Test("a 1.0.0 conflist primary → 00-multus.conflist, one multus plugin")
     func conflistForCNI1() throws {
         let host = try FakeHost()
         defer { host.remove() }
@@ -81,7 +80,7 @@ struct ConfigGenerationTests {
         #expect(list["type"] == nil)
         let plugins = try #require(list["plugins"]?.arrayValue)
         #expect(plugins.count == 1)
-        #expect(plugins[0]["type"] == "multus-swift")
+        #expect(plugins[0]["type"] == "multus")
         #expect(plugins[0]["capabilities"] == ["portMappings": true, "bandwidth": true])
         #expect(plugins[0]["kubeconfig"] == "/etc/cni/net.d/multus.d/multus.kubeconfig")
         #expect(plugins[0]["delegates"] == [try JSONValue(parsing: Fixtures.kindnet)])
@@ -215,14 +214,16 @@ struct ConfigGenerationTests {
         #expect(conf["globalNamespaces"] == "default,shared")
         #expect(conf["readinessindicatorfile"] == "/run/flannel/subnet.env")
         #expect(conf["binDir"] == "/opt/multus/bin")
-        #expect(conf["confDir"] == "/etc/cni/multus/net.d")
+        #expect(conf["cniConf"] == "/etc/cni/multus/net.d", "Go's key, which no plugin reads")
+        #expect(conf["confDir"] == nil)
         #expect(conf["kubeconfig"] == "/etc/kubernetes/multus.kubeconfig")
         #expect(conf.objectValue?.keys.first == "cniVersion")
         #expect(conf.objectValue?.keys.last == "delegates")
 
-        // Defaults add none of the optional keys.
+        // Defaults add none of the optional keys; cniConf has Go's default.
         let plain = try MultusConfigGenerator.generate(primary: primary, options: InstallOptions()).json
-        #expect(plain.objectValue?.keys == ["cniVersion", "name", "type", "capabilities", "kubeconfig", "delegates"])
+        #expect(plain.objectValue?.keys == ["cniVersion", "name", "type", "capabilities", "cniConf", "kubeconfig", "delegates"])
+        #expect(plain["cniConf"] == "/host/etc/cni/multus/net.d")
     }
 
     @Test("--cni-version must match the primary unless forced; a bad --multus-log-level is refused")

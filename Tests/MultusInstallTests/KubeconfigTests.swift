@@ -1,6 +1,5 @@
 import SystemSupport
 import CNISpec
-import Delegation
 import Foundation
 import Testing
 @testable import MultusInstall

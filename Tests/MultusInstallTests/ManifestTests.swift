@@ -1,13 +1,12 @@
 import SystemSupport
 import CNISpec
-import Delegation
 import Foundation
 import Testing
 @testable import MultusInstall
 
 @Suite("install/ manifests")
 struct ManifestTests {
-    static let kinds: Set<String> = ["DaemonSet", "ServiceAccount", "ClusterRole", "ClusterRoleBinding",
+    static let kinds: Set<String> = ["DaemonSet", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "ConfigMap",
                                      "CustomResourceDefinition", "NetworkAttachmentDefinition"]
 
     var files: [String] {
@@ -51,23 +50,71 @@ struct ManifestTests {
         #expect(sriov["metadata"]?["annotations"]?["k8s.v1.cni.cncf.io/resourceName"] == "intel.com/sriov_netdevice")
     }
 
-    @Test("the DaemonSet runs `install` in kube-system on the host network with the two host folders")
+    /// Go Multus's objects in deployments/multus-daemonset.yml (master 95a0932):
+    /// kind, namespace/name and labels. Ours must be the same objects, so that
+    /// applying ours over a Go install updates them instead of adding others.
+    static let goObjects: [(kind: String, name: String, labels: JSONValue?)] = [
+        ("CustomResourceDefinition", "network-attachment-definitions.k8s.cni.cncf.io", nil),
+        ("ClusterRole", "multus", nil),
+        ("ClusterRoleBinding", "multus", nil),
+        ("ServiceAccount", "kube-system/multus", nil),
+        ("ConfigMap", "kube-system/multus-cni-config", ["tier": "node", "app": "multus"]),
+        ("DaemonSet", "kube-system/kube-multus-ds", ["tier": "node", "app": "multus", "name": "multus"]),
+    ]
+
+    @Test("Go's objects, names and labels: applying ours over a Go install rolls it")
+    func goObjectNamesAndLabels() throws {
+        let docs = try documents().filter { $0.file.hasPrefix(packageRoot + "/install/") && !$0.file.contains("/examples/") }
+        func key(_ doc: JSONValue) -> String {
+            let name = doc["metadata"]?["name"]?.stringValue ?? ""
+            return doc["metadata"]?["namespace"]?.stringValue.map { "\($0)/\(name)" } ?? name
+        }
+        for object in Self.goObjects {
+            let ours = docs.filter { $0.doc["kind"]?.stringValue == object.kind && key($0.doc) == object.name }
+            #expect(ours.count == 1, "\(object.kind) \(object.name)")
+            if let labels = object.labels { #expect(ours.first?.doc["metadata"]?["labels"] == labels, "\(object.name)") }
+        }
+        #expect(docs.filter { $0.doc["kind"] == "DaemonSet" }.count == 1, "no second DaemonSet")
+    }
+
+    @Test("the DaemonSet is Go's thin one: the same selector, pod labels, entry paths, args, mounts; our image")
     func daemonSetShape() throws {
         let ds = try #require(try documents().first { $0.doc["kind"] == "DaemonSet" }?.doc)
-        #expect(ds["metadata"]?["namespace"] == "kube-system")
+        #expect(ds["spec"]?["selector"] == ["matchLabels": ["name": "multus"]])
+        #expect(ds["spec"]?["template"]?["metadata"]?["labels"] == ["tier": "node", "app": "multus", "name": "multus"])
         let pod = try #require(ds["spec"]?["template"]?["spec"])
         #expect(pod["hostNetwork"] == true)
         #expect(pod["serviceAccountName"] == "multus")
-        #expect(pod["initContainers"] == nil)
         #expect(pod["tolerations"]?.arrayValue?.isEmpty == false)
         let paths = pod["volumes"]?.arrayValue?.compactMap { $0["hostPath"]?["path"]?.stringValue } ?? []
         #expect(Set(paths) == ["/opt/cni/bin", "/etc/cni/net.d"])
-        let container = try #require(pod["containers"]?.arrayValue?.first)
-        #expect(container["image"] == "ghcr.io/multus-swift/multus-swift:latest")
-        #expect(container["args"]?.arrayValue?.contains("--multus-conf-file=auto") == true)
+        #expect(pod["volumes"]?.arrayValue?.contains { $0["configMap"]?["name"] == "multus-cni-config" } == true)
 
-        let containerfile = try #require(String(bytes: try FileSystem.read(packageRoot + "/install/Containerfile") ?? [], encoding: .utf8))
-        #expect(containerfile.contains(#"ENTRYPOINT ["/multus-swift", "install"]"#))
+        let container = try #require(pod["containers"]?.arrayValue?.first)
+        #expect(container["name"] == "kube-multus")
+        #expect(container["image"] == "ghcr.io/multus-swift/multus-swift:latest")
+        #expect(container["command"] == .array(GoThinDaemonSet.command.map { .string($0) }))
+        #expect(container["args"] == .array(GoThinDaemonSet.args.map { .string($0) }))
+        let mounts = container["volumeMounts"]?.arrayValue?.compactMap { $0["mountPath"]?.stringValue } ?? []
+        #expect(mounts == ["/host/etc/cni/net.d", "/host/opt/cni/bin", "/tmp/multus-conf"])
+
+        let initContainer = try #require(pod["initContainers"]?.arrayValue?.first)
+        #expect(initContainer["name"] == "install-multus-binary")
+        #expect(initContainer["image"] == container["image"])
+        #expect(initContainer["command"] == .array(GoThinDaemonSet.installCommand.map { .string($0) }))
+        #expect(initContainer["args"] == .array(GoThinDaemonSet.installArgs.map { .string($0) }))
+    }
+
+    @Test("the Containerfile lays the image out with install/image-layout.sh and starts /thin_entrypoint, as Go's")
+    func containerfileEntrypoint() throws {
+        let text = String(decoding: try #require(try FileSystem.read(packageRoot + "/install/Containerfile")), as: UTF8.self)
+        #expect(text.contains(#"ENTRYPOINT ["/thin_entrypoint"]"#))
+        #expect(text.contains("install/image-layout.sh .build/image-root"))
+        let layout = String(decoding: try #require(try FileSystem.read(packageRoot + "/install/image-layout.sh")), as: UTF8.self)
+        for path in ["/thin_entrypoint", "/install_multus", "/usr/src/multus-cni/bin/multus ", "/usr/src/multus-cni/bin/passthru",
+                     "/usr/src/multus-cni/bin/multus-shim", "/usr/src/multus-cni/bin/multus-daemon"] {
+            #expect(layout.contains(path), "\(path)")
+        }
     }
 
     @Test("the ClusterRole grants what the plugin uses")
@@ -81,9 +128,15 @@ struct ManifestTests {
                 }
             }
         }
+        // What multus-swift uses, and all that Go's ClusterRole grants (so a rollback needs no RBAC change).
         let needed: Set<String> = ["pods/get", "pods/status/get", "pods/status/patch", "pods/status/update",
-                                   "network-attachment-definitions/get", "network-attachment-definitions/list",
-                                   "resourceclaims/get", "resourceslices/list", "events/create", "events/patch"]
+                                   "*/*", "resourceclaims/get", "resourceclaims/status/patch", "resourceslices/list",
+                                   "events/create", "events/patch"]
+        let go: Set<String> = ["*/*", "pods/get", "pods/list", "pods/update", "pods/watch", "pods/status/get",
+                               "pods/status/list", "pods/status/update", "pods/status/watch", "resourceclaims/get",
+                               "resourceclaims/list", "resourceclaims/status/get", "resourceclaims/status/list",
+                               "resourceslices/get", "resourceslices/list", "events/create", "events/patch", "events/update"]
+        #expect(go.isSubset(of: grants), "missing Go's: \(go.subtracting(grants))")
         #expect(needed.isSubset(of: grants), "missing: \(needed.subtracting(grants))")
     }
 }
