@@ -3,9 +3,10 @@ import Foundation
 import Testing
 
 /// The binary as `passthru`, against what Go Multus's cmd/passthru-cni answers
-/// (recorded from its binary built at 96534b6; with GO_MULTUS_BIN naming a
-/// folder that holds `passthru-cni`, each case is also run through Go's and
-/// the two must print the same).
+/// (recorded from its binary built at 96534b6; when GO_MULTUS_BIN names Go's
+/// thin `multus` binary and Go's passthru is beside it, as `passthru` or
+/// `passthru-cni`, each case is also run through Go's and the two must print
+/// the same).
 @Suite struct PassthruTests {
     static let env = ["CNI_CONTAINERID": "abc", "CNI_NETNS": "/var/run/netns/none", "CNI_IFNAME": "eth0", "CNI_PATH": "/opt/cni/bin"]
     static func conf(_ version: String) -> String { #"{"cniVersion":"\#(version)","name":"n","type":"passthru"}"# }
@@ -73,28 +74,51 @@ import Testing
         return cases
     }()
 
+    /// Runs `plugin` with stdin from a file: a plugin that fails before reading
+    /// its stdin must not leave a writer to a closed pipe (SIGPIPE).
+    static func run(_ plugin: String, _ c: Case, in dir: String) throws -> Harness.Output {
+        let input = dir + "/stdin-\(Harness.uniqueID())"
+        try c.stdin.write(toFile: input, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: plugin)
+        process.environment = c.environment
+        process.standardInput = FileHandle(forReadingAtPath: input)
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Harness.Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                              stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
     /// The binary as `passthru` (a link: the name is the face), in a folder of its own.
-    static func withFace(_ body: (String) throws -> Void) throws {
+    static func withFace(_ body: (String, String) throws -> Void) throws {
         let dir = "/tmp/msw-passthru-\(Harness.uniqueID())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createSymbolicLink(atPath: dir + "/passthru", withDestinationPath: Harness.binary)
-        try body(dir + "/passthru")
+        try body(dir + "/passthru", dir)
     }
 
-    static let goPassthru: String? = ProcessInfo.processInfo.environment["GO_MULTUS_BIN"].map { $0 + "/passthru-cni" }
-        .flatMap { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil }
+    static let goPassthru: String? = ProcessInfo.processInfo.environment["GO_MULTUS_BIN"].flatMap { multus in
+        let dir = URL(fileURLWithPath: multus).deletingLastPathComponent().path
+        return ["passthru", "passthru-cni"].map { dir + "/" + $0 }.first(where: FileManager.default.isExecutableFile)
+    }
 
     @Test("as Go's passthru-cni", .enabled(if: FileManager.default.isExecutableFile(atPath: Harness.binary)), arguments: cases)
     func behavesAsGoPassthru(_ c: Case) throws {
-        var ours = Harness.Output(status: -1, stdout: "", stderr: "")
-        try Self.withFace { ours = try Harness.run($0, [], environment: c.environment, stdin: c.stdin) }
-        #expect(ours.stdout == c.stdout)
-        #expect(ours.status == c.status)
-        #expect(ours.stderr == c.stderr)
-        if let go = Self.goPassthru {
-            let theirs = try Harness.run(go, [], environment: c.environment, stdin: c.stdin)
-            #expect(ours.stdout == theirs.stdout && ours.status == theirs.status && ours.stderr == theirs.stderr, "Go: \(theirs)")
+        try Self.withFace { face, dir in
+            let ours = try Self.run(face, c, in: dir)
+            #expect(ours.stdout == c.stdout)
+            #expect(ours.status == c.status)
+            #expect(ours.stderr == c.stderr)
+            if let go = Self.goPassthru {
+                let theirs = try Self.run(go, c, in: dir)
+                #expect(ours.stdout == theirs.stdout && ours.status == theirs.status && ours.stderr == theirs.stderr, "Go: \(theirs)")
+            }
         }
     }
 }
