@@ -7,7 +7,6 @@ let package = Package(
         .executable(name: "multus-swift", targets: ["multus-swift"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
@@ -58,8 +57,7 @@ let package = Package(
         // The DaemonSet side, as Go Multus's thin_entrypoint and install_multus.
         .target(name: "MultusInstall", dependencies: ["CNISpec", "SystemSupport"]),
         .executableTarget(name: "multus-swift", dependencies: [
-            "MultusCore", "MultusInstall", "SystemSupport",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "MultusCore", "MultusInstall", "SystemSupport"
         ]),
 
         // A Kubernetes API server double for the tests (the real one cannot run

@@ -31,10 +31,5 @@ case .multus, .multusSwift:
         if !outcome.stdout.isEmpty { print(outcome.stdout) }
         exit(outcome.exitStatus)
     }
-    // `multus-swift install` is thin_entrypoint under another name, with pflag's parsing and help.
-    if flags.first == "install" {
-        exit(ThinEntrypoint.main(program: "\(program) install", arguments: Array(flags.dropFirst()),
-                                 environment: environment.values))
-    }
-    MultusSwiftCommand.main()
+    exit(MultusSwiftCommand.main(program: program, arguments: flags, environment: environment))
 }
