@@ -1,4 +1,5 @@
 import CNISpec
+import CZlib
 import KubeAPI
 import SystemSupport
 
@@ -54,7 +55,7 @@ package struct DRACheckpoint: Sendable, Equatable {
         if let data = json["Data"] {
             guard let text = data.stringValue else { throw corrupt("\"Data\" is not a string") }
             guard let stored = json["Checksum"]?.intValue else { throw corrupt("no numeric \"Checksum\"") }
-            let actual = CRC32.checksum(text.utf8)
+            let actual = Self.crc32IEEE(text)
             guard stored >= 0, stored <= Int(UInt32.max), UInt32(stored) == actual else {
                 throw corrupt("checksum mismatch (stored \(stored), data has \(actual))")
             }
@@ -85,6 +86,14 @@ package struct DRACheckpoint: Sendable, Equatable {
                                  devices: Self.devices(of: element)))
         }
         self.entries = entries
+    }
+
+    /// Go's `crc32.ChecksumIEEE`, from zlib (the same polynomial and conditioning).
+    package static func crc32IEEE(_ text: String) -> UInt32 {
+        var text = text
+        return text.withUTF8 { bytes in
+            UInt32(truncatingIfNeeded: crc32(0, bytes.baseAddress, uInt(bytes.count)))
+        }
     }
 
     /// nil when the file does not exist.

@@ -24,6 +24,16 @@ struct KubeletRoot {
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
+/// The IEEE CRC-32 bit by bit, written out here so fixtures do not trust the code under test.
+func bitwiseCRC32(_ bytes: [UInt8]) -> UInt32 {
+    var crc: UInt32 = 0xFFFF_FFFF
+    for byte in bytes {
+        crc ^= UInt32(byte)
+        for _ in 0..<8 { crc = (crc >> 1) ^ (crc & 1 == 1 ? 0xEDB8_8320 : 0) }
+    }
+    return ~crc
+}
+
 enum Samples {
     static let driver = "sriovnetwork.k8snetworkplumbingwg.io"
 
@@ -59,7 +69,7 @@ enum Samples {
                                (listKey, .array(entries))])
         for (k, v) in extra { data[k] = v }
         let text = JSONValue.object(data).serialized
-        return JSONValue.object(JSONObject([("Data", .string(text)), ("Checksum", .int(Int(CRC32.checksum(text.utf8))))])).serialized
+        return JSONValue.object(JSONObject([("Data", .string(text)), ("Checksum", .int(Int(bitwiseCRC32(Array(text.utf8)))))])).serialized
     }
 
     static func draEntry(claim: String, namespace: String, podUIDs: [String], devices: [String],
