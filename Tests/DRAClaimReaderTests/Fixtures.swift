@@ -73,33 +73,52 @@ enum Samples {
     }
 
     static func draEntry(claim: String, namespace: String, podUIDs: [String], devices: [String],
-                         driver: String = driver, pool: String = "node-1") -> JSONValue {
+                         driver: String = driver, pool: String = "node-1", request: String = "vf") -> JSONValue {
         ["ClaimUID": .string("uid-\(claim)"), "ClaimName": .string(claim), "Namespace": .string(namespace),
          "PodUIDs": .object(JSONObject(podUIDs.map { ($0, [:]) })),
          "DriverState": .object(JSONObject([(driver, ["Devices": .array(devices.map {
-             ["PoolName": .string(pool), "DeviceName": .string($0), "RequestNames": ["vf"],
+             ["PoolName": .string(pool), "DeviceName": .string($0), "RequestNames": [.string(request)],
               "CDIDeviceIDs": [.string("\(driver)/vf=\($0)")]]
          })])]))]
     }
 
+    /// `extended`: the extended resource claim's name and its (resourceName, requestName) mappings.
     static func pod(name: String = "pod0", namespace: String = "vf-test9", uid: String = "pod-uid-1",
-                    claims: [(String, String)] = [], node: String = "node-1") -> Pod {
-        Pod(json: ["apiVersion": "v1", "kind": "Pod",
-                   "metadata": ["name": .string(name), "namespace": .string(namespace), "uid": .string(uid)],
-                   "spec": ["nodeName": .string(node)],
-                   "status": ["resourceClaimStatuses": .array(claims.map {
-                       ["name": .string($0.0), "resourceClaimName": .string($0.1)]
-                   })]])
+                    claims: [(String, String)] = [], extended: (String, [(String, String)])? = nil,
+                    node: String = "node-1") -> Pod {
+        var status: JSONValue = ["resourceClaimStatuses": .array(claims.map {
+            ["name": .string($0.0), "resourceClaimName": .string($0.1)]
+        })]
+        if let (claim, mappings) = extended {
+            status["extendedResourceClaimStatus"] = [
+                "resourceClaimName": .string(claim),
+                "requestMappings": .array(mappings.map {
+                    ["containerName": "app", "resourceName": .string($0.0), "requestName": .string($0.1)]
+                }),
+            ]
+        }
+        return Pod(json: ["apiVersion": "v1", "kind": "Pod",
+                          "metadata": ["name": .string(name), "namespace": .string(namespace), "uid": .string(uid)],
+                          "spec": ["nodeName": .string(node)], "status": status])
     }
 
     /// A claim allocated `devices` (request "vf") of the SR-IOV driver on node-1.
     static func claim(_ name: String, namespace: String = "vf-test9", devices: [String]?, driver: String = driver) -> JSONValue {
+        claim(name, namespace: namespace, results: devices.map { $0.map { ("vf", $0) } }, driver: driver)
+    }
+
+    /// A claim allocated (request, device) `results` of the SR-IOV driver on node-1.
+    static func claim(_ name: String, namespace: String = "vf-test9", results: [(String, String)]?,
+                      driver: String = driver) -> JSONValue {
+        let requests = results.map { Array(Set($0.map(\.0))).sorted() } ?? ["vf"]
         var claim: JSONValue = ["apiVersion": "resource.k8s.io/v1", "kind": "ResourceClaim",
                                 "metadata": ["name": .string(name), "namespace": .string(namespace)],
-                                "spec": ["devices": ["requests": [["name": "vf", "exactly": ["deviceClassName": .string(driver)]]]]]]
-        if let devices {
-            claim["status"] = ["allocation": ["devices": ["results": .array(devices.map {
-                ["request": "vf", "driver": .string(driver), "pool": "node-1", "device": .string($0)]
+                                "spec": ["devices": ["requests": .array(requests.map {
+                                    ["name": .string($0), "exactly": ["deviceClassName": .string(driver)]]
+                                })]]]
+        if let results {
+            claim["status"] = ["allocation": ["devices": ["results": .array(results.map {
+                ["request": .string($0.0), "driver": .string(driver), "pool": "node-1", "device": .string($0.1)]
             })]]]
         }
         return claim
