@@ -169,7 +169,9 @@ package final class APIServerClusterState: ClusterState {
     /// replace the whole `status.devices` list, dropping the DRA driver's own
     /// entries; apply merges the list-map by its keys (driver, device, pool,
     /// shareID) and removes only what this field manager held and no longer
-    /// applies. `force`: the interface name and addresses come from the
+    /// applies. (Entries without `shareID` apply since Kubernetes 1.34, whose
+    /// server-side apply accepts omitted optional list-map keys, kubernetes#133020;
+    /// before 1.34 shareID was no key.) `force`: the interface name and addresses come from the
     /// plugin that configured the device, so they win over a value another
     /// manager (an earlier sandbox of the pod, a driver) wrote, instead of
     /// failing with 409.
