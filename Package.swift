@@ -24,7 +24,7 @@ let package = Package(
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0",
                        providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
         .target(name: "Netlink", dependencies: ["CNetlink", "SystemSupport"]),
-        // gzip for rotated log files (logOptions.compress).
+        // gzip for rotated log files (logOptions.compress), CRC-32 of kubelet's DRA checkpoint.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // YAML (kubeconfigs, manifests) into our JSON values: libyaml's parser,
         // typed as sigs.k8s.io/yaml does, bounded against alias bombs and deep nesting.
@@ -42,8 +42,8 @@ let package = Package(
         // One synchronous unary gRPC call over a unix socket: HTTP/2, HPACK, deadline.
         .target(name: "UnaryGRPC"),
         // Resource name → device IDs: kubelet pod-resources (gRPC over a unix socket),
-        // device-plugin and DRA checkpoints, ResourceClaims and ResourceSlices.
-        .target(name: "DRAClaimReader", dependencies: ["CNISpec", "KubeAPI", "SystemSupport", "ProtobufWire", "UnaryGRPC"]),
+        // device-plugin and DRA checkpoints (zlib's CRC-32), ResourceClaims and ResourceSlices.
+        .target(name: "DRAClaimReader", dependencies: ["CNISpec", "KubeAPI", "SystemSupport", "ProtobufWire", "UnaryGRPC", "CZlib"]),
         // network-status: entries from CNI results, publishing them, device-info files.
         .target(name: "NetworkStatus", dependencies: ["CNISpec", "KubeAPI", "SystemSupport"]),
         // Multus's log lines, rotation with gzip, redaction of secrets, behind swift-log.

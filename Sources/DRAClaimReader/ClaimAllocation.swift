@@ -17,11 +17,27 @@ package struct ClaimAllocation: Sendable, Equatable {
     package var claim: ObjectKey
     /// In allocation order.
     package var devices: [Device]
+    /// The claim's device requests each device was allocated for, where the
+    /// source says (the claim's results, the checkpoint's RequestNames; not
+    /// pod-resources): what maps an extended resource to its devices.
+    package var requestNames: [Device: [String]]
+    /// The resource.k8s.io version the claim was read in, when it was read.
+    package var apiVersion: String?
 
-    package init(claim: ObjectKey, devices: [Device]) {
+    package init(claim: ObjectKey, devices: [Device], requestNames: [Device: [String]] = [:], apiVersion: String? = nil) {
         self.claim = claim
         self.devices = devices
+        self.requestNames = requestNames
+        self.apiVersion = apiVersion
     }
+
+    /// The devices allocated for `request`, in allocation order.
+    package func devices(ofRequest request: String) -> [Device] {
+        devices.filter { requestNames[$0]?.contains(request) == true }
+    }
+
+    /// Whether every device says which requests it serves.
+    package var knowsRequests: Bool { devices.allSatisfy { !(requestNames[$0] ?? []).isEmpty } }
 
     package enum Source: String, Sendable {
         case podResources = "kubelet pod-resources"

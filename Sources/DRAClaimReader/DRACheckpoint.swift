@@ -1,4 +1,5 @@
 import CNISpec
+import CZlib
 import KubeAPI
 import SystemSupport
 
@@ -9,7 +10,8 @@ import SystemSupport
 ///   "Entries"|"ClaimInfoStateList":[{ClaimUID, ClaimName, Namespace, PodUIDs,
 ///   DriverState:{"<driver>":{"Devices":[{PoolName, DeviceName, RequestNames,
 ///   CDIDeviceIDs}]}}}]}` and Checksum is CRC-32 (IEEE) of Data's bytes, as
-///   kubelet's `crc32.ChecksumIEEE([]byte(cp.Data))`. Verified.
+///   kubelet's `crc32.ChecksumIEEE([]byte(cp.Data))`. Verified. RequestNames
+///   map an extended resource's request to its devices.
 /// - 1.30 and earlier: `{"version":"v1","entries":[{ClaimUID, ClaimName,
 ///   Namespace, PodUIDs, DriverName, ResourceHandles:[{driverName,
 ///   structuredData:{nodeName, results:[{namedResources:{name}}]}}]}],
@@ -26,12 +28,16 @@ package struct DRACheckpoint: Sendable, Equatable {
         package var claim: ObjectKey
         package var podUIDs: Set<String>
         package var devices: [ClaimAllocation.Device]
+        /// Each device's RequestNames (1.31+ only).
+        package var requestNames: [ClaimAllocation.Device: [String]]
 
-        package init(claimUID: String, claim: ObjectKey, podUIDs: Set<String>, devices: [ClaimAllocation.Device]) {
+        package init(claimUID: String, claim: ObjectKey, podUIDs: Set<String>, devices: [ClaimAllocation.Device],
+                     requestNames: [ClaimAllocation.Device: [String]] = [:]) {
             self.claimUID = claimUID
             self.claim = claim
             self.podUIDs = podUIDs
             self.devices = devices
+            self.requestNames = requestNames
         }
     }
 
@@ -54,7 +60,7 @@ package struct DRACheckpoint: Sendable, Equatable {
         if let data = json["Data"] {
             guard let text = data.stringValue else { throw corrupt("\"Data\" is not a string") }
             guard let stored = json["Checksum"]?.intValue else { throw corrupt("no numeric \"Checksum\"") }
-            let actual = CRC32.checksum(text.utf8)
+            let actual = Self.crc32IEEE(text)
             guard stored >= 0, stored <= Int(UInt32.max), UInt32(stored) == actual else {
                 throw corrupt("checksum mismatch (stored \(stored), data has \(actual))")
             }
@@ -79,12 +85,21 @@ package struct DRACheckpoint: Sendable, Equatable {
             guard let name = element["ClaimName"]?.stringValue, let namespace = element["Namespace"]?.stringValue else {
                 throw corrupt("entry \(i) has no ClaimName or Namespace")
             }
+            let (devices, requestNames) = Self.devices(of: element)
             entries.append(Entry(claimUID: element["ClaimUID"]?.stringValue ?? "",
                                  claim: ObjectKey(namespace: namespace, name: name),
                                  podUIDs: Self.podUIDs(element["PodUIDs"]),
-                                 devices: Self.devices(of: element)))
+                                 devices: devices, requestNames: requestNames))
         }
         self.entries = entries
+    }
+
+    /// Go's `crc32.ChecksumIEEE`, from zlib (the same polynomial and conditioning).
+    package static func crc32IEEE(_ text: String) -> UInt32 {
+        var text = text
+        return text.withUTF8 { bytes in
+            UInt32(truncatingIfNeeded: crc32(0, bytes.baseAddress, uInt(bytes.count)))
+        }
     }
 
     /// nil when the file does not exist.
@@ -101,7 +116,7 @@ package struct DRACheckpoint: Sendable, Equatable {
     package func allocation(of claim: ObjectKey, podUID: String) -> ClaimAllocation? {
         guard let entry = entries.first(where: { $0.claim == claim && $0.podUIDs.contains(podUID) }),
               !entry.devices.isEmpty else { return nil }
-        return ClaimAllocation(claim: claim, devices: entry.devices)
+        return ClaimAllocation(claim: claim, devices: entry.devices, requestNames: entry.requestNames)
     }
 
     private static func podUIDs(_ value: JSONValue?) -> Set<String> {
@@ -112,13 +127,16 @@ package struct DRACheckpoint: Sendable, Equatable {
         }
     }
 
-    private static func devices(of entry: JSONValue) -> [ClaimAllocation.Device] {
+    private static func devices(of entry: JSONValue) -> ([ClaimAllocation.Device], [ClaimAllocation.Device: [String]]) {
         var devices: [ClaimAllocation.Device] = []
+        var requestNames: [ClaimAllocation.Device: [String]] = [:]
         // 1.31+: DriverState per driver (kubelet writes the drivers sorted by name).
         for member in entry["DriverState"]?.objectValue ?? JSONObject() {
             for device in member.value["Devices"]?.arrayValue ?? [] {
                 guard let pool = device["PoolName"]?.stringValue, let name = device["DeviceName"]?.stringValue else { continue }
-                devices.append(.init(driver: member.key, pool: pool, device: name))
+                let key = ClaimAllocation.Device(driver: member.key, pool: pool, device: name)
+                devices.append(key)
+                requestNames[key, default: []] += (device["RequestNames"]?.arrayValue ?? []).compactMap(\.stringValue)
             }
         }
         // ≤1.30: structured results of each resource handle; the node is the pool.
@@ -132,6 +150,6 @@ package struct DRACheckpoint: Sendable, Equatable {
                 }
             }
         }
-        return devices
+        return (devices, requestNames)
     }
 }

@@ -6,6 +6,11 @@ import KubeAPI
 /// `k8s.cni.cncf.io/deviceID` and `k8s.cni.cncf.io/resourceName` say which
 /// PCI address it is and which NAD resource it serves.
 ///
+/// The extended resource claim (KEP-5004) is mapped by the pod's request
+/// mappings instead: the devices of each mapping's request serve the
+/// mapping's resource name, and each must say so in its resourceName
+/// attribute (as Go Multus master: anything else is an error).
+///
 /// Allocations already known from kubelet (pod-resources or its DRA
 /// checkpoint) are used as they are; only the other claims are read (GET,
 /// concurrently). Slices are listed once per driver, with field selectors.
@@ -16,43 +21,59 @@ struct DRAResolver: Sendable {
     var cluster: any ClusterState
 
     struct Outcome: Sendable {
-        var entries: [(resource: String, deviceID: String)] = []
+        var entries: [(resource: String, device: ResourceMap.Device)] = []
         var notes: [String] = []
         var claimReads = 0
         var sliceLists = 0
     }
 
+    /// The pod's extended resource claim, with the request mappings to resolve.
+    struct ExtendedClaim: Sendable {
+        var claim: ObjectKey
+        var mappings: [ExtendedResourceClaimStatus.RequestMapping]
+    }
+
+    /// A device as its ResourceSlice lists it.
+    private struct SliceDevice {
+        var attributes: [String: String]
+        var apiVersion: String?
+    }
+
     /// - Parameters:
     ///   - claims: the pod's claims in `status.resourceClaimStatuses` order.
+    ///   - extended: the extended resource claim, resolved after them (as Go).
     ///   - known: allocations kubelet already told us about, by claim.
-    func resolve(claims: [ObjectKey], known: [ObjectKey: (ClaimAllocation, ClaimAllocation.Source)], nodeName: String)
+    func resolve(claims: [ObjectKey], extended: ExtendedClaim? = nil,
+                 known: [ObjectKey: (ClaimAllocation, ClaimAllocation.Source)], nodeName: String)
         throws(DeviceReaderError) -> Outcome
     {
         var outcome = Outcome()
-        let missing = claims.filter { known[$0] == nil }
+        var all = claims
+        if let extended, !all.contains(extended.claim) { all.append(extended.claim) }
+        let missing = all.filter { known[$0] == nil }
         let fetched = try readClaims(missing)
         outcome.claimReads = missing.count
 
-        var allocations: [(ClaimAllocation, ClaimAllocation.Source)] = []
-        for claim in claims {
-            if let entry = known[claim] {
-                allocations.append(entry)
-            } else if let allocation = fetched[claim] {
-                allocations.append((allocation, .api))
-            }
+        func allocation(_ claim: ObjectKey) -> (ClaimAllocation, ClaimAllocation.Source)? {
+            known[claim] ?? fetched[claim].map { ($0, .api) }
         }
-
         var drivers: [String] = []
-        for (allocation, _) in allocations {
-            for device in allocation.devices where !drivers.contains(device.driver) { drivers.append(device.driver) }
+        for claim in all {
+            for device in allocation(claim)?.0.devices ?? [] where !drivers.contains(device.driver) { drivers.append(device.driver) }
         }
-        let attributes = try readSlices(nodeName: nodeName, drivers: drivers)
+        let slices = try readSlices(nodeName: nodeName, drivers: drivers)
         outcome.sliceLists = drivers.count
 
-        for (allocation, source) in allocations {
+        func claimDevice(_ allocation: ClaimAllocation, _ device: ClaimAllocation.Device) -> ResourceMap.ClaimDevice {
+            ResourceMap.ClaimDevice(claim: allocation.claim, device: device,
+                                    apiVersion: allocation.apiVersion ?? slices[device]?.apiVersion)
+        }
+
+        for claim in claims {
+            guard let (allocation, source) = allocation(claim) else { continue }
             for device in allocation.devices {
                 let subject = "claim \(allocation.claim) (from \(source.rawValue)): device \(device.driver)/\(device.pool)/\(device.device)"
-                guard let found = attributes[device] else {
+                guard let found = slices[device]?.attributes else {
                     outcome.notes.append("\(subject) is in no ResourceSlice of node \(nodeName); skipped")
                     continue
                 }
@@ -61,7 +82,30 @@ struct DRAResolver: Sendable {
                     outcome.notes.append("\(subject) lacks the \(Self.deviceIDAttribute) or \(Self.resourceNameAttribute) attribute; skipped")
                     continue
                 }
-                outcome.entries.append((resource, id))
+                outcome.entries.append((resource, ResourceMap.Device(id: id, claim: claimDevice(allocation, device))))
+            }
+        }
+
+        if let extended, let (allocation, _) = allocation(extended.claim) {
+            for mapping in extended.mappings {
+                let devices = allocation.devices(ofRequest: mapping.requestName)
+                guard !devices.isEmpty else {
+                    throw .extendedRequestNotAllocated(claim: extended.claim, request: mapping.requestName,
+                                                       resource: mapping.resourceName)
+                }
+                for device in devices {
+                    func failure(_ problem: DeviceReaderError.ExtendedDeviceProblem) -> DeviceReaderError {
+                        .extendedDevice(claim: extended.claim, device: "\(device.driver)/\(device.pool)/\(device.device)",
+                                        request: mapping.requestName, resource: mapping.resourceName, problem: problem)
+                    }
+                    guard let found = slices[device]?.attributes else { throw failure(.notInSlice(node: nodeName)) }
+                    guard let id = found[Self.deviceIDAttribute], !id.isEmpty else { throw failure(.noDeviceID) }
+                    guard let resource = found[Self.resourceNameAttribute], !resource.isEmpty else {
+                        throw failure(.noResourceName)
+                    }
+                    guard resource == mapping.resourceName else { throw failure(.resourceName(resource)) }
+                    outcome.entries.append((resource, ResourceMap.Device(id: id, claim: claimDevice(allocation, device))))
+                }
             }
         }
         return outcome
@@ -77,10 +121,16 @@ struct DRAResolver: Sendable {
             case .failure(let error): throw .api(context: "reading ResourceClaim \(key)", error)
             case .success(nil): throw .claimNotFound(key)
             case .success(let claim?):
-                guard let devices = claim.allocatedDevices else { throw .claimNotAllocated(key) }
-                allocations[key] = ClaimAllocation(claim: key, devices: devices.map {
-                    .init(driver: $0.driver, pool: $0.pool, device: $0.device)
-                })
+                guard let results = claim.allocatedDevices else { throw .claimNotAllocated(key) }
+                var devices: [ClaimAllocation.Device] = []
+                var requests: [ClaimAllocation.Device: [String]] = [:]
+                for result in results {
+                    let device = ClaimAllocation.Device(driver: result.driver, pool: result.pool, device: result.device)
+                    if requests[device] == nil { devices.append(device) }
+                    requests[device, default: []].append(result.request)
+                }
+                allocations[key] = ClaimAllocation(claim: key, devices: devices, requestNames: requests,
+                                                   apiVersion: claim.apiVersion)
             }
         }
         return allocations
@@ -88,10 +138,10 @@ struct DRAResolver: Sendable {
 
     /// One LIST per driver, in one batch; the string attributes of every device.
     private func readSlices(nodeName: String, drivers: [String]) throws(DeviceReaderError)
-        -> [ClaimAllocation.Device: [String: String]]
+        -> [ClaimAllocation.Device: SliceDevice]
     {
         guard !drivers.isEmpty else { return [:] }
-        var attributes: [ClaimAllocation.Device: [String: String]] = [:]
+        var found: [ClaimAllocation.Device: SliceDevice] = [:]
         for (driver, result) in zip(drivers, cluster.resourceSlices(nodeName: nodeName, drivers: drivers)) {
             let slices: [ResourceSlice]
             switch result {
@@ -103,11 +153,13 @@ struct DRAResolver: Sendable {
                 for name in slice.deviceNames {
                     let key = ClaimAllocation.Device(driver: slice.driver, pool: slice.pool, device: name)
                     // One pool may span several slices; the first mention wins.
-                    if attributes[key] == nil { attributes[key] = slice.stringAttributes(ofDevice: name) ?? [:] }
+                    if found[key] == nil {
+                        found[key] = SliceDevice(attributes: slice.stringAttributes(ofDevice: name) ?? [:], apiVersion: slice.apiVersion)
+                    }
                 }
             }
         }
-        return attributes
+        return found
     }
 }
 

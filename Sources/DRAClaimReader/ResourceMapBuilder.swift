@@ -7,11 +7,14 @@ import SystemSupport
 ///    (or when it fails) the device-plugin checkpoint;
 /// 2. DRA: every claim in `pod.status.resourceClaimStatuses`, its devices taken
 ///    from pod-resources, else kubelet's DRA checkpoint, else the ResourceClaim
-///    itself (a GET); then the ResourceSlices' attributes (one LIST per driver).
+///    itself (a GET); then the ResourceSlices' attributes (one LIST per driver);
+/// 3. DRA extended resources (`pod.status.extendedResourceClaimStatus`): the
+///    devices of each request mapping's request, from kubelet's DRA checkpoint
+///    (its RequestNames) else the claim; pod-resources names no requests.
 ///
-/// Device-plugin IDs come first, then DRA devices in claim order, as Multus
-/// merges them. Everything lives under `kubeletRootDir`, so tests never touch
-/// the real kubelet.
+/// Device-plugin IDs come first, then DRA devices in claim order, then the
+/// extended resources', as Multus merges them. Everything lives under
+/// `kubeletRootDir`, so tests never touch the real kubelet.
 package struct ResourceMapBuilder: Sendable {
     package static let defaultKubeletRootDir = "/var/lib/kubelet"
 
@@ -40,7 +43,10 @@ package struct ResourceMapBuilder: Sendable {
         package var notes: [String] = []
     }
 
-    package func build(for pod: Pod) throws(DeviceReaderError) -> Report {
+    /// - Parameter resources: the resource names the pod's networks ask for;
+    ///   extended resource mappings of other names (a GPU, say) are not
+    ///   resolved, so their devices need no CNI attributes. nil: all of them.
+    package func build(for pod: Pod, resources: Set<String>? = nil) throws(DeviceReaderError) -> Report {
         var report = Report()
         let key = ObjectKey(namespace: pod.metadata.namespace, name: pod.metadata.name)
 
@@ -62,10 +68,18 @@ package struct ResourceMapBuilder: Sendable {
             }
         }
 
+        var extended: DRAResolver.ExtendedClaim?
+        if let status = pod.extendedResourceClaimStatus {
+            let mappings = status.requestMappings.filter { resources?.contains($0.resourceName) ?? true }
+            if !mappings.isEmpty {
+                extended = .init(claim: ObjectKey(namespace: key.namespace, name: status.resourceClaimName), mappings: mappings)
+            }
+        }
         let claims = pod.resourceClaimStatuses.compactMap { status in
             status.resourceClaimName.map { ObjectKey(namespace: key.namespace, name: $0) }
-        }
-        guard !claims.isEmpty else { return report }
+        }.filter { $0 != extended?.claim }
+        let all = claims + (extended.map { [$0.claim] } ?? [])
+        guard !all.isEmpty else { return report }
         guard let cluster else {
             report.notes.append("the pod has ResourceClaims but no cluster is configured; DRA devices skipped")
             return report
@@ -75,19 +89,20 @@ package struct ResourceMapBuilder: Sendable {
         for allocation in podResources?.claims ?? [] where claims.contains(allocation.claim) {
             known[allocation.claim] = (allocation, .podResources)
         }
-        if claims.contains(where: { known[$0] == nil }),
+        if all.contains(where: { known[$0] == nil }),
            let checkpoint = try DRACheckpoint.load(kubeletRootDir: kubeletRootDir) {
-            for claim in claims where known[claim] == nil {
-                if let allocation = checkpoint.allocation(of: claim, podUID: pod.metadata.uid) {
-                    known[claim] = (allocation, .draCheckpoint)
-                }
+            for claim in all where known[claim] == nil {
+                guard let allocation = checkpoint.allocation(of: claim, podUID: pod.metadata.uid) else { continue }
+                // The extended claim's devices must say which request they serve.
+                if claim == extended?.claim && !allocation.knowsRequests { continue }
+                known[claim] = (allocation, .draCheckpoint)
             }
         }
 
         let outcome = try DRAResolver(cluster: cluster)
-            .resolve(claims: claims, known: known, nodeName: pod.nodeName ?? "")
-        for (resource, id) in outcome.entries { report.map.append(resource: resource, deviceIDs: [id]) }
-        report.claimSources = claims.map { ($0, known[$0]?.1 ?? .api) }
+            .resolve(claims: claims, extended: extended, known: known, nodeName: pod.nodeName ?? "")
+        for (resource, device) in outcome.entries { report.map.append(resource: resource, devices: [device]) }
+        report.claimSources = all.map { ($0, known[$0]?.1 ?? .api) }
         report.claimReads = outcome.claimReads
         report.sliceLists = outcome.sliceLists
         report.notes += outcome.notes

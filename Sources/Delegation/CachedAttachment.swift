@@ -39,11 +39,35 @@ package struct CachedDevice: Sendable, Equatable {
     /// nil when the ID is the selection's own `deviceID`, not an allocation.
     package var resourceName: String?
     package var infoFile: String
+    /// The ResourceClaim device it came from, when it came from DRA: DEL
+    /// releases the network data ADD wrote into that claim's status.
+    package var claim: ClaimDevice?
 
-    package init(deviceID: String, resourceName: String?, infoFile: String) {
+    package init(deviceID: String, resourceName: String?, infoFile: String, claim: ClaimDevice? = nil) {
         self.deviceID = deviceID
         self.resourceName = resourceName
         self.infoFile = infoFile
+        self.claim = claim
+    }
+
+    /// A device of a ResourceClaim's allocation (resource.k8s.io).
+    package struct ClaimDevice: Sendable, Equatable {
+        package var namespace: String
+        package var name: String
+        package var driver: String
+        package var pool: String
+        package var device: String
+        /// The resource.k8s.io version the claim was seen in ("v1"), when known.
+        package var apiVersion: String?
+
+        package init(namespace: String, name: String, driver: String, pool: String, device: String, apiVersion: String? = nil) {
+            self.namespace = namespace
+            self.name = name
+            self.driver = driver
+            self.pool = pool
+            self.device = device
+            self.apiVersion = apiVersion
+        }
     }
 }
 

@@ -6,7 +6,8 @@ import CNISpec
 /// config, base64), `ConfList.plugins` (non-empty means a conflist), `Name`,
 /// `ifnameRequest`, `macRequest`, `ipRequest`, `infinibandGUIDRequest` and
 /// `deviceID`; Go's decoder ignores unknown keys, so what only multus-swift
-/// needs goes under `multusSwift`.
+/// needs goes under `multusSwift` (with `claimDevice`: the ResourceClaim
+/// device whose network data DEL releases).
 package enum GoDelegateFormat {
     static let extensionKey = "multusSwift"
 
@@ -40,6 +41,12 @@ package enum GoDelegateFormat {
         var own = JSONObject([("ifName", .string(a.ifName)), ("master", .bool(a.isMaster)),
                               ("cniArgs", a.args.json), ("capabilityArgs", .object(a.capabilityArgs))])
         if let device = a.device { own["deviceInfoFile"] = .string(device.infoFile) }
+        if let claim = a.device?.claim {
+            var o = JSONObject([("namespace", .string(claim.namespace)), ("name", .string(claim.name)),
+                                ("driver", .string(claim.driver)), ("pool", .string(claim.pool)), ("device", .string(claim.device))])
+            if let version = claim.apiVersion { o["apiVersion"] = .string(version) }
+            own["claimDevice"] = .object(o)
+        }
         if !a.netns.isEmpty { own["netns"] = .string(a.netns) }
         o[extensionKey] = .object(own)
         return .object(o)
@@ -87,7 +94,9 @@ package enum GoDelegateFormat {
             let resourceName = entry["resourceName"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
             if let own = entry[extensionKey], let ifName = own["ifName"]?.stringValue {
                 let device = deviceID.flatMap { id in
-                    own["deviceInfoFile"]?.stringValue.map { CachedDevice(deviceID: id, resourceName: resourceName, infoFile: $0) }
+                    own["deviceInfoFile"]?.stringValue.map {
+                        CachedDevice(deviceID: id, resourceName: resourceName, infoFile: $0, claim: claimDevice(own["claimDevice"]))
+                    }
                 }
                 out.append(CachedAttachment(network: network, ifName: ifName, config: config, args: CNIArgs(json: own["cniArgs"]),
                                             capabilityArgs: own["capabilityArgs"]?.objectValue ?? JSONObject(),
@@ -125,6 +134,14 @@ package enum GoDelegateFormat {
         }
         return CachedAttachment(network: network, ifName: ifName, config: config, args: context.args,
                                 capabilityArgs: capabilities, isMaster: isMaster, device: device, requests: requests)
+    }
+
+    private static func claimDevice(_ value: JSONValue?) -> CachedDevice.ClaimDevice? {
+        guard let value, let namespace = value["namespace"]?.stringValue, let name = value["name"]?.stringValue,
+              let driver = value["driver"]?.stringValue, let pool = value["pool"]?.stringValue,
+              let device = value["device"]?.stringValue else { return nil }
+        return .init(namespace: namespace, name: name, driver: driver, pool: pool, device: device,
+                     apiVersion: value["apiVersion"]?.stringValue)
     }
 
     private static func strings(_ value: JSONValue?) -> [String] {

@@ -59,7 +59,7 @@ package final class APIServerClusterState: ClusterState {
     package func resourceClaims(_ keys: [ObjectKey]) -> [Result<ResourceClaim?, KubeError>] {
         withResourceAPIVersion(keys.count, absent: nil) { index, version in
             .get(Self.resourceClaimPath(keys[index], version: version))
-        } convert: { result in
+        } convert: { result, _ in
             Self.objectOrNil(result).map { $0.map(ResourceClaim.init(json:)) }
         }
     }
@@ -69,9 +69,16 @@ package final class APIServerClusterState: ClusterState {
         withResourceAPIVersion(drivers.count, absent: []) { index, version in
             .get(KubeClient.listPath("/apis/resource.k8s.io/\(version)/resourceslices",
                                      fieldSelector: "spec.nodeName=\(nodeName),spec.driver=\(drivers[index])"))
-        } convert: { result in
+        } convert: { result, version in
             result.flatMap { (json) -> Result<[ResourceSlice], KubeError> in
-                Result { () throws(KubeError) in try ListResult(json: json, what: "LIST resourceslices").items.map(ResourceSlice.init(json:)) }
+                Result { () throws(KubeError) in
+                    // A LIST's items carry no apiVersion: the version they were served in goes on them.
+                    try ListResult(json: json, what: "LIST resourceslices").items.map { item in
+                        var item = item
+                        if item["apiVersion"] == nil { item["apiVersion"] = .string("resource.k8s.io/\(version)") }
+                        return ResourceSlice(json: item)
+                    }
+                }
             }
         }
     }
@@ -90,7 +97,7 @@ package final class APIServerClusterState: ClusterState {
     /// `absent` for a server that serves none of them (a cluster without DRA).
     private func withResourceAPIVersion<T>(
         _ count: Int, absent: T, call: (Int, String) -> KubeClient.Call,
-        convert: (Result<JSONValue, KubeError>) -> Result<T, KubeError>
+        convert: (Result<JSONValue, KubeError>, String) -> Result<T, KubeError>
     ) -> [Result<T, KubeError>] {
         let known = resourceAPIVersion.withLock { $0 }
         var results = [Result<T, KubeError>](repeating: .success(absent), count: count)
@@ -104,7 +111,7 @@ package final class APIServerClusterState: ClusterState {
                     continue
                 }
                 if case .success = answer { resourceAPIVersion.withLock { $0 = version } }
-                results[index] = convert(answer)
+                results[index] = convert(answer, version)
             }
             pending = missing
         }
@@ -119,11 +126,15 @@ package final class APIServerClusterState: ClusterState {
 
     // MARK: writes
 
-    /// network-status merge patches and events, pipelined together; a patch the
-    /// server refuses (403: RBAC grants update but not patch; 405/415: no merge
-    /// patch here) falls back to GET + PUT, as Multus does.
+    /// network-status merge patches, claim status applies and events,
+    /// pipelined together. A network-status patch the server refuses (403:
+    /// RBAC grants update but not patch; 405/415: no merge patch here) falls
+    /// back to GET + PUT, as Multus does; a claim status write whose
+    /// resource.k8s.io version is not served steps down to the next one.
     package func write(_ writes: [ClusterWrite]) -> [Result<Void, KubeError>] {
         let now = WallClock.now()
+        let known = resourceAPIVersion.withLock { $0 }
+        var claimVersions: [Int: String] = [:]
         let calls: [KubeClient.Call] = writes.enumerated().map { index, write in
             var call: KubeClient.Call
             switch write {
@@ -133,17 +144,68 @@ package final class APIServerClusterState: ClusterState {
             case .event(let event):
                 call = .post("/api/v1/namespaces/\(URLEncoding.pathSegment(event.pod.namespace))/events",
                              Self.eventBody(event, at: now, sequence: index))
+            case .claimDeviceStatus(let status):
+                let version = status.apiVersion ?? known ?? Self.resourceAPIVersions[0]
+                claimVersions[index] = version
+                call = Self.claimStatusCall(status, version: version)
             }
-            call.readsAnswer = false  // the pod or event sent back is not needed
+            call.readsAnswer = false  // the object or event sent back is not needed
             return call
         }
-        return zip(writes, client.perform(calls)).map { write, result in
+        var results: [Result<Void, KubeError>] = zip(writes, client.perform(calls)).map { write, result in
             switch (write, result) {
             case (_, .success): return .success(())
             case (.networkStatus(let pod, let value), .failure(.status(let code, _, _))) where [403, 405, 415].contains(code):
                 return Result { () throws(KubeError) in try updateNetworkStatus(pod: pod, value: value) }
             case (_, .failure(let error)): return .failure(error)
             }
+        }
+        stepDownClaimWrites(writes, &results, tried: claimVersions)
+        return results
+    }
+
+    /// The status of a claim by server-side apply. A JSON merge patch (or a
+    /// strategic merge patch: `devices` carries no patchStrategy) would
+    /// replace the whole `status.devices` list, dropping the DRA driver's own
+    /// entries; apply merges the list-map by its keys (driver, device, pool,
+    /// shareID) and removes only what this field manager held and no longer
+    /// applies. (Entries without `shareID` apply since Kubernetes 1.34, whose
+    /// server-side apply accepts omitted optional list-map keys, kubernetes#133020;
+    /// before 1.34 shareID was no key.) `force`: the interface name and addresses come from the
+    /// plugin that configured the device, so they win over a value another
+    /// manager (an earlier sandbox of the pod, a driver) wrote, instead of
+    /// failing with 409.
+    static func claimStatusCall(_ status: ClaimDeviceStatus, version: String) -> KubeClient.Call {
+        .apply(resourceClaimPath(status.claim, version: version) + "/status", status.applyConfiguration(apiVersion: version),
+               fieldManager: status.fieldManager, force: true)
+    }
+
+    /// Claim writes answered "version not served" are sent again with the next
+    /// version, all of them in one round per step.
+    private func stepDownClaimWrites(_ writes: [ClusterWrite], _ results: inout [Result<Void, KubeError>],
+                                     tried: [Int: String]) {
+        var tried = tried.mapValues { [$0] }
+        while true {
+            var next: [(index: Int, status: ClaimDeviceStatus, version: String)] = []
+            for (index, versions) in tried {
+                guard case .failure(let error) = results[index], Self.isMissingAPI(error),
+                      case .claimDeviceStatus(let status) = writes[index],
+                      let version = Self.resourceAPIVersions.first(where: { !versions.contains($0) }) else { continue }
+                next.append((index, status, version))
+            }
+            if next.isEmpty { break }
+            let answers = client.perform(next.map { item in
+                var call = Self.claimStatusCall(item.status, version: item.version)
+                call.readsAnswer = false
+                return call
+            })
+            for (item, answer) in zip(next, answers) {
+                tried[item.index, default: []].append(item.version)
+                results[item.index] = answer.map { _ in () }
+            }
+        }
+        for (index, versions) in tried {
+            if case .success = results[index], let version = versions.last { resourceAPIVersion.withLock { $0 = version } }
         }
     }
 

@@ -27,6 +27,9 @@ package enum ClusterWrite: Sendable, Equatable {
     case networkStatus(pod: ObjectKey, value: String)
     /// A core/v1 Event about a pod; best effort.
     case event(PodEvent)
+    /// Network data in a ResourceClaim's `status.devices[]` (resourceclaims/status),
+    /// or its release; best effort (403 where RBAC or the cluster does not allow it).
+    case claimDeviceStatus(ClaimDeviceStatus)
 }
 
 extension ClusterState {

@@ -72,6 +72,13 @@ package final class KubeClient: Sendable {
         package static func mergePatch(_ path: String, _ patch: JSONValue) -> Call {
             Call(method: "PATCH", path: path, body: patch, contentType: "application/merge-patch+json")
         }
+        /// Server-side apply: `body` is the complete intent of `fieldManager`
+        /// (JSON is YAML); `force` takes over fields another manager set differently.
+        package static func apply(_ path: String, _ body: JSONValue, fieldManager: String, force: Bool) -> Call {
+            var query = "fieldManager=" + URLEncoding.queryValue(fieldManager)
+            if force { query += "&force=true" }
+            return Call(method: "PATCH", path: path + "?" + query, body: body, contentType: "application/apply-patch+yaml")
+        }
         package static func put(_ path: String, _ body: JSONValue) -> Call {
             Call(method: "PUT", path: path, body: body, contentType: "application/json")
         }

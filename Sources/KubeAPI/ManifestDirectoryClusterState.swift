@@ -59,6 +59,7 @@ package struct ManifestDirectoryClusterState: ClusterState {
                 switch write {
                 case .networkStatus(let pod, let value): try setNetworkStatus(of: pod, to: value)
                 case .event(let event): try postEvent(event)
+                case .claimDeviceStatus(let status): try setDeviceStatus(status)
                 }
             }
         }
@@ -91,27 +92,44 @@ package struct ManifestDirectoryClusterState: ClusterState {
     // MARK: writing
 
     func setNetworkStatus(of pod: ObjectKey, to value: String) throws(KubeError) {
-        let lock: FileLock
-        do { lock = try FileLock(path: Paths.join(directory, Self.lockFileName)) } catch {
-            throw .transport("manifestDir \(directory): cannot lock \(Self.lockFileName): \(error.reason)")
-        }
-        let outcome = Result { () throws(KubeError) in try rewrite(pod, networkStatus: value) }
-        _ = consume lock  // held until the rename is done
-        try outcome.get()
-    }
-
-    /// Under the lock, the file read is the latest one: no other writer is between read and rename.
-    private func rewrite(_ pod: ObjectKey, networkStatus value: String) throws(KubeError) {
-        for path in try files() {
-            var file = try ManifestFile(reading: path)
-            guard let location = file.location(of: "Pod", pod) else { continue }
-            var object = file[location]
+        try rewrite(kind: "Pod", pod, resource: "pods") { (object: inout JSONValue) throws(KubeError) in
             var metadata = object["metadata"] ?? [:]
             var annotations = metadata["annotations"] ?? [:]
             if annotations.isNull { annotations = [:] }
             annotations["k8s.v1.cni.cncf.io/network-status"] = .string(value)
             metadata["annotations"] = annotations
             object["metadata"] = metadata
+        }
+    }
+
+    /// The claim's `status.devices[]` in its file: our entries set, released ones cleared, the rest kept.
+    func setDeviceStatus(_ status: ClaimDeviceStatus) throws(KubeError) {
+        try rewrite(kind: "ResourceClaim", status.claim, resource: "resourceclaims.resource.k8s.io") {
+            (object: inout JSONValue) throws(KubeError) in
+            object = try status.merged(into: object)
+        }
+    }
+
+    /// Changes one object in its file, under the folder's lock: the file read
+    /// is the latest one, no other writer is between read and rename.
+    private func rewrite(kind: String, _ key: ObjectKey, resource: String,
+                         _ change: (inout JSONValue) throws(KubeError) -> Void) throws(KubeError) {
+        let lock: FileLock
+        do { lock = try FileLock(path: Paths.join(directory, Self.lockFileName)) } catch {
+            throw .transport("manifestDir \(directory): cannot lock \(Self.lockFileName): \(error.reason)")
+        }
+        let outcome = Result { () throws(KubeError) in try rewriteLocked(kind: kind, key, resource: resource, change) }
+        _ = consume lock  // held until the rename is done
+        try outcome.get()
+    }
+
+    private func rewriteLocked(kind: String, _ key: ObjectKey, resource: String,
+                               _ change: (inout JSONValue) throws(KubeError) -> Void) throws(KubeError) {
+        for path in try files() {
+            var file = try ManifestFile(reading: path)
+            guard let location = file.location(of: kind, key) else { continue }
+            var object = file[location]
+            try change(&object)
             file[location] = object
             do {
                 try Directory(opening: directory).writeAtomically(Paths.baseName(of: path), file.serialized, mode: 0o644)
@@ -120,7 +138,7 @@ package struct ManifestDirectoryClusterState: ClusterState {
             }
             return
         }
-        throw .status(code: 404, reason: "NotFound", message: "pods \"\(pod.name)\" not found in \(directory)")
+        throw .status(code: 404, reason: "NotFound", message: "\(resource) \"\(key.name)\" not found in \(directory)")
     }
 
     func postEvent(_ event: PodEvent) throws(KubeError) {

@@ -53,6 +53,47 @@ package struct Pod: Sendable, Equatable {
             return (name, entry["resourceClaimName"]?.stringValue)
         }
     }
+
+    /// `status.extendedResourceClaimStatus` (KEP-5004, Kubernetes 1.34+); nil
+    /// when the pod has no extended resources backed by DRA.
+    package var extendedResourceClaimStatus: ExtendedResourceClaimStatus? {
+        guard let status = json["status"]?["extendedResourceClaimStatus"],
+              let claim = status["resourceClaimName"]?.stringValue, !claim.isEmpty else { return nil }
+        let mappings = (status["requestMappings"]?.arrayValue ?? []).compactMap { m -> ExtendedResourceClaimStatus.RequestMapping? in
+            guard let resource = m["resourceName"]?.stringValue, let request = m["requestName"]?.stringValue else { return nil }
+            return .init(containerName: m["containerName"]?.stringValue ?? "", resourceName: resource, requestName: request)
+        }
+        return ExtendedResourceClaimStatus(resourceClaimName: claim, requestMappings: mappings)
+    }
+}
+
+/// core/v1 PodExtendedResourceClaimStatus: the special ResourceClaim the
+/// scheduler made for the pod's extended resources backed by DRA (a
+/// DeviceClass with `extendedResourceName`), and which of its device requests
+/// serves which container's extended resource.
+package struct ExtendedResourceClaimStatus: Sendable, Equatable {
+    /// core/v1 ContainerExtendedResourceRequest.
+    package struct RequestMapping: Sendable, Equatable {
+        package var containerName: String
+        /// The extended resource (`intel.com/sriov_vf`), as the container requests it.
+        package var resourceName: String
+        /// The device request in the claim (`container-0-request-0`).
+        package var requestName: String
+        package init(containerName: String, resourceName: String, requestName: String) {
+            self.containerName = containerName
+            self.resourceName = resourceName
+            self.requestName = requestName
+        }
+    }
+
+    /// In the pod's namespace.
+    package var resourceClaimName: String
+    package var requestMappings: [RequestMapping]
+
+    package init(resourceClaimName: String, requestMappings: [RequestMapping]) {
+        self.resourceClaimName = resourceClaimName
+        self.requestMappings = requestMappings
+    }
 }
 
 /// k8s.cni.cncf.io/v1 NetworkAttachmentDefinition.
@@ -93,6 +134,9 @@ package struct ResourceClaim: Sendable, Equatable {
         }
     }
 
+    /// The resource.k8s.io version it was served in ("v1"), when the object says.
+    package var apiVersion: String? { resourceAPIVersion(of: json) }
+
     /// nil when the claim is not allocated.
     package var allocatedDevices: [AllocatedDevice]? {
         guard let results = json["status"]?["allocation"]?["devices"]?["results"]?.arrayValue else { return nil }
@@ -112,6 +156,8 @@ package struct ResourceSlice: Sendable, Equatable {
 
     package var driver: String { json["spec"]?["driver"]?.stringValue ?? "" }
     package var pool: String { json["spec"]?["pool"]?["name"]?.stringValue ?? "" }
+    /// The resource.k8s.io version it was served in ("v1"), when the object says.
+    package var apiVersion: String? { resourceAPIVersion(of: json) }
     package var nodeName: String? { json["spec"]?["nodeName"]?.stringValue }
 
     /// A device's attributes as plain strings (`{"string": "…"}` values only).
@@ -124,6 +170,13 @@ package struct ResourceSlice: Sendable, Equatable {
         }
         return attributes
     }
+}
+
+/// "v1" of `apiVersion: resource.k8s.io/v1`; nil for anything else.
+func resourceAPIVersion(of json: JSONValue) -> String? {
+    guard let apiVersion = json["apiVersion"]?.stringValue, apiVersion.hasPrefix("resource.k8s.io/") else { return nil }
+    let version = String(apiVersion.dropFirst("resource.k8s.io/".count))
+    return version.isEmpty ? nil : version
 }
 
 /// A core/v1 Event about a pod (`AddedInterface`, `NoNetworkFound`).

@@ -80,8 +80,9 @@ struct AddCommand {
         teardown.settle(containerID: invocation.env.containerID, outcome, all: attempted)
     }
 
-    /// network-status and the events, in one round. A pod deleted meanwhile
-    /// is not an error; any other failed write is.
+    /// network-status, the claims' network data and the events, in one round.
+    /// A pod deleted meanwhile is not an error; any other failed network-status
+    /// write is (and what the round wrote into claims is released again).
     private func publish(_ plan: [Attachment], _ results: [JSONValue], pod: Pod, key: ObjectKey) throws(CNIError) {
         guard let cluster = invocation.cluster else { return }
         let outcomes = zip(plan, results).map { attachment, result in
@@ -90,12 +91,17 @@ struct AddCommand {
                               deviceInfo: invocation.deviceInfo(for: attachment))
         }
         let (value, events) = try StatusPublisher.prepare(outcomes, pod: key, podUID: pod.metadata.uid)
-        let (status, failedEvents) = StatusPublisher(cluster: cluster).publish(value: value, events: events, to: key)
-        for (event, error) in failedEvents { invocation.logger.info("event \(event.reason) on \(key) not posted: \(error)") }
-        switch status {
+        let claims = invocation.claimNetworkData(plan, results)
+        let published = StatusPublisher(cluster: cluster).publish(value: value, claims: claims, events: events, to: key)
+        for (event, error) in published.failedEvents { invocation.logger.info("event \(event.reason) on \(key) not posted: \(error)") }
+        invocation.logClaimWrites(published.claims, released: false)
+        switch published.status {
         case .success(.written): return
         case .success(.podGone): invocation.logger.info("\(invocation.context("network-status")): pod \(key) is gone; network-status not written")
         case .failure(let error):
+            let written = published.claims.filter { if case .success = $0.1 { true } else { false } }.map(\.0)
+            invocation.release(written.map { ClaimDeviceStatus(claim: $0.claim, fieldManager: $0.fieldManager, apiVersion: $0.apiVersion,
+                                                               entries: [], released: $0.entries.map(\.device)) })
             throw error.cniError(context: "\(invocation.context("network-status")): writing network-status of pod \(key)")
         }
     }

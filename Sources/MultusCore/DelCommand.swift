@@ -4,8 +4,10 @@ import KubeAPI
 import SystemSupport
 
 /// DEL: undo every recorded attachment in reverse. Idempotent, needs no API
-/// when the caches are there, and tolerates a netns that is already gone. A
-/// DEL after a finished DEL does nothing at all: no delegate, no API request.
+/// when the caches are there (its one request: releasing the network data ADD
+/// wrote into the ResourceClaims of its devices, when there are any), and
+/// tolerates a netns that is already gone. A DEL after a finished DEL does
+/// nothing at all: no delegate, no API request.
 struct DelCommand {
     let invocation: Invocation
 
@@ -40,6 +42,9 @@ struct DelCommand {
         let teardown = Teardown(invocation: inv)
         let outcome = teardown.delete(attachments, containerID: containerID, netns: netns, what: "DEL")
         teardown.settle(containerID: containerID, outcome, all: attachments)
+        // A claim some attachment of which could not be deleted keeps its data until a later DEL frees it.
+        let kept = Set(outcome.failed.compactMap(\.device?.claim?.claimKey))
+        inv.release(inv.claimReleases(attachments).filter { !kept.contains($0.claim) })
         inv.scratch.pruneDeleted()
         if let failure = outcome.firstFailure { throw failure }
     }

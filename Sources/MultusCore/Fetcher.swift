@@ -49,8 +49,9 @@ struct Fetcher {
         for reference in request.inlineExtras { inputs.inlineExtras.append(try source(reference, nads, pod: pod)) }
         for reference in request.defaults { inputs.defaults.append(try source(reference, nads, pod: pod)) }
         for selection in request.selections { inputs.selected.append(try source(.nad(selection.key), nads, pod: pod)) }
-        if let pod, ([inputs.master] + inputs.inlineExtras + inputs.defaults + inputs.selected).contains(where: \.namesResource) {
-            inputs.devices = deviceAllocations(of: pod, forDelete: forDelete)
+        let resources = Set(([inputs.master] + inputs.inlineExtras + inputs.defaults + inputs.selected).compactMap(\.resourceName))
+        if let pod, !resources.isEmpty {
+            inputs.devices = deviceAllocations(of: pod, resources: resources)
         }
         inputs.auxiliaryPlugins = try auxiliaryPlugins()
         return inputs
@@ -129,11 +130,11 @@ struct Fetcher {
 
     /// The device IDs allocated to the pod, from the first source that answers
     /// (pod-resources, the checkpoints, DRA claims).
-    private func deviceAllocations(of pod: Pod, forDelete: Bool) -> DeviceAllocations {
+    private func deviceAllocations(of pod: Pod, resources: Set<String>) -> DeviceAllocations {
         let builder = ResourceMapBuilder(kubeletRootDir: config.kubeletRootDir, cluster: invocation.cluster)
         let context = invocation.context("devices")
         let report: ResourceMapBuilder.Report
-        do { report = try builder.build(for: pod) } catch {
+        do { report = try builder.build(for: pod, resources: resources) } catch {
             return .unavailable(error.cniError(context: context).msg)
         }
         for note in report.notes { invocation.logger.info("\(context): \(note)") }
@@ -161,9 +162,9 @@ struct Fetcher {
 }
 
 extension NetworkSource {
-    /// Whether the NAD names a device resource.
-    var namesResource: Bool {
-        if case .nad(let nad, _) = self { return nad.resourceName != nil }
-        return false
+    /// The device resource the NAD names.
+    var resourceName: String? {
+        if case .nad(let nad, _) = self { return nad.resourceName }
+        return nil
     }
 }

@@ -45,10 +45,15 @@ package struct Planner: Sendable {
             let infoFile = DeviceInfoFiles(directory: config.deviceInfoDir)
                 .attachmentFile(network: delegate.statusName, containerID: env.containerID, ifName: ifName)
             var device: CachedDevice?
-            if let resource = delegate.resourceName, let id = try devices.take(resource, for: delegate.statusName) {
+            if let resource = delegate.resourceName, let allocated = try devices.take(resource, for: delegate.statusName) {
                 // The allocation wins over a deviceID the runtime or selection passed (as Multus).
-                network = try network.withDeviceID(id)
-                device = CachedDevice(deviceID: id, resourceName: resource, infoFile: infoFile)
+                network = try network.withDeviceID(allocated.id)
+                device = CachedDevice(deviceID: allocated.id, resourceName: resource, infoFile: infoFile,
+                                      claim: allocated.claim.map {
+                                          CachedDevice.ClaimDevice(namespace: $0.claim.namespace, name: $0.claim.name,
+                                                                   driver: $0.device.driver, pool: $0.device.pool,
+                                                                   device: $0.device.device, apiVersion: $0.apiVersion)
+                                      })
             } else if let id = selection?.deviceID {
                 // The selection's own deviceID reaches the plugin as runtimeConfig only (as Multus).
                 device = CachedDevice(deviceID: id, resourceName: nil, infoFile: infoFile)
@@ -128,9 +133,9 @@ struct DeviceAssignment {
     var allocations: DeviceAllocations?
     let forDelete: Bool
 
-    /// The next ID of `resource`; nil when none is left (Go attaches the
+    /// The next device of `resource`; nil when none is left (Go attaches the
     /// network without one). No device source at all fails an ADD, naming the resource.
-    mutating func take(_ resource: String, for network: String) throws(CNIError) -> String? {
+    mutating func take(_ resource: String, for network: String) throws(CNIError) -> ResourceMap.Device? {
         switch allocations {
         case nil: return nil
         case .unavailable(let why)?:
@@ -138,9 +143,9 @@ struct DeviceAssignment {
             throw CNIError(code: CNIError.multusInternal,
                            msg: "network \"\(network)\" needs a device of resource \(resource): \(why)")
         case .allocated(var map)?:
-            let id = map.take(resource)
+            let device = map.takeDevice(resource)
             allocations = .allocated(map)
-            return id
+            return device
         }
     }
 }

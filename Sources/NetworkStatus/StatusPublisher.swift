@@ -21,8 +21,9 @@ package struct AttachmentOutcome: Sendable {
     }
 }
 
-/// Writes network-status once, with the `AddedInterface` events sent in the
-/// same round (not after), so the ADD waits one round trip.
+/// Writes network-status once, with the claims' network data and the
+/// `AddedInterface` events sent in the same round (not after), so the ADD
+/// waits one round trip.
 package struct StatusPublisher: Sendable {
     package let cluster: any ClusterState
 
@@ -51,18 +52,30 @@ package struct StatusPublisher: Sendable {
         return (NetworkStatusBuilder.annotationValue(entries), events)
     }
 
-    /// Events are best effort: their failures come back for the log only.
-    package func publish(value: String, events: [PodEvent], to pod: ObjectKey)
-        -> (status: Result<Outcome, KubeError>, failedEvents: [(PodEvent, KubeError)]) {
-        let outcomes = cluster.write([.networkStatus(pod: pod, value: value)] + events.map(ClusterWrite.event))
-        var failed: [(PodEvent, KubeError)] = []
-        for (event, outcome) in zip(events, outcomes.dropFirst()) {
-            if case .failure(let error) = outcome { failed.append((event, error)) }
+    /// What one publishing round did.
+    package struct Published: Sendable {
+        package var status: Result<Outcome, KubeError>
+        /// Events are best effort: their failures come back for the log only.
+        package var failedEvents: [(PodEvent, KubeError)] = []
+        /// So are the claims' network data: the outcome of each claim's write.
+        package var claims: [(ClaimDeviceStatus, Result<Void, KubeError>)] = []
+    }
+
+    /// network-status first, then one status write per claim, then the events.
+    package func publish(value: String, claims: [ClaimDeviceStatus] = [], events: [PodEvent], to pod: ObjectKey) -> Published {
+        let writes = [ClusterWrite.networkStatus(pod: pod, value: value)] + claims.map(ClusterWrite.claimDeviceStatus)
+            + events.map(ClusterWrite.event)
+        let outcomes = cluster.write(writes)
+        var published = Published(status: .success(.written))
+        published.claims = Array(zip(claims, outcomes.dropFirst()))
+        for (event, outcome) in zip(events, outcomes.dropFirst(1 + claims.count)) {
+            if case .failure(let error) = outcome { published.failedEvents.append((event, error)) }
         }
         switch outcomes[0] {
-        case .success: return (.success(.written), failed)
-        case .failure(let error) where error.isNotFound: return (.success(.podGone), failed)
-        case .failure(let error): return (.failure(error), failed)
+        case .success: break
+        case .failure(let error) where error.isNotFound: published.status = .success(.podGone)
+        case .failure(let error): published.status = .failure(error)
         }
+        return published
     }
 }

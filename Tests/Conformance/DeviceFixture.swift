@@ -83,22 +83,41 @@ struct DeviceFixture {
                 "spec": ["config": .string(config.serialized)]]
     }
 
-    func pod(networks: String, claims: [(String, String)]) -> JSONValue {
-        ["apiVersion": "v1", "kind": "Pod",
-         "metadata": ["name": .string(podName), "namespace": .string(namespace), "uid": .string(podUID),
-                      "annotations": ["k8s.v1.cni.cncf.io/networks": .string(networks)]],
-         "spec": ["nodeName": "node-1"],
-         "status": ["resourceClaimStatuses": .array(claims.map { ["name": .string($0.0), "resourceClaimName": .string($0.1)] })]]
+    /// `extended`: the extended resource claim and its (resourceName, requestName) mappings (KEP-5004).
+    func pod(networks: String, claims: [(String, String)], extended: (String, [(String, String)])? = nil) -> JSONValue {
+        var status: JSONValue = ["resourceClaimStatuses": .array(claims.map {
+            ["name": .string($0.0), "resourceClaimName": .string($0.1)]
+        })]
+        if let (claim, mappings) = extended {
+            status["extendedResourceClaimStatus"] = [
+                "resourceClaimName": .string(claim),
+                "requestMappings": .array(mappings.map {
+                    ["containerName": "app", "resourceName": .string($0.0), "requestName": .string($0.1)]
+                }),
+            ]
+        }
+        return ["apiVersion": "v1", "kind": "Pod",
+                "metadata": ["name": .string(podName), "namespace": .string(namespace), "uid": .string(podUID),
+                             "annotations": ["k8s.v1.cni.cncf.io/networks": .string(networks)]],
+                "spec": ["nodeName": "node-1"], "status": status]
     }
 
-    func claim(_ name: String, devices: [String]?) -> JSONValue {
+    /// `driverEntries`: the driver's own `status.devices[]` entries (a Ready condition per device).
+    func claim(_ name: String, devices: [String]?, request: String = "vf", driverEntries: Bool = false) -> JSONValue {
         var claim: JSONValue = ["apiVersion": "resource.k8s.io/v1", "kind": "ResourceClaim",
                                 "metadata": ["name": .string(name), "namespace": .string(namespace)],
-                                "spec": ["devices": ["requests": [["name": "vf", "exactly": ["deviceClassName": .string(Self.driver)]]]]]]
+                                "spec": ["devices": ["requests": [["name": .string(request), "exactly": ["deviceClassName": .string(Self.driver)]]]]]]
         if let devices {
             claim["status"] = ["allocation": ["devices": ["results": .array(devices.map {
-                ["request": "vf", "driver": .string(Self.driver), "pool": "node-1", "device": .string($0)]
+                ["request": .string(request), "driver": .string(Self.driver), "pool": "node-1", "device": .string($0)]
             })]]]
+            if driverEntries {
+                claim["status"]?["devices"] = .array(devices.map {
+                    ["driver": .string(Self.driver), "pool": "node-1", "device": .string($0),
+                     "conditions": [["type": "Ready", "status": "True", "reason": "Prepared", "message": "",
+                                     "lastTransitionTime": "2025-10-06T09:12:44Z"]]]
+                })
+            }
         }
         return claim
     }
@@ -117,12 +136,12 @@ struct DeviceFixture {
     }
 
     /// kubelet 1.31+'s DRA checkpoint for `claims` (name → device names) of `podUIDs`.
-    func draCheckpoint(_ claims: [(String, [String])], podUIDs: [String]? = nil) -> String {
+    func draCheckpoint(_ claims: [(String, [String])], podUIDs: [String]? = nil, request: String = "vf") -> String {
         let entries: [JSONValue] = claims.map { claim in
             ["ClaimUID": .string("uid-\(claim.0)"), "ClaimName": .string(claim.0), "Namespace": .string(namespace),
              "PodUIDs": .object(JSONObject((podUIDs ?? [podUID]).map { ($0, [:]) })),
              "DriverState": .object(JSONObject([(Self.driver, ["Devices": .array(claim.1.map {
-                 ["PoolName": "node-1", "DeviceName": .string($0), "RequestNames": ["vf"], "CDIDeviceIDs": []]
+                 ["PoolName": "node-1", "DeviceName": .string($0), "RequestNames": [.string(request)], "CDIDeviceIDs": []]
              })])]))]
         }
         let data = JSONValue.object(JSONObject([("kind", "DRACheckpoint"), ("apiVersion", "checkpoint.dra.kubelet.k8s.io/v1"),

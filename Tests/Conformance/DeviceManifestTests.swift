@@ -17,6 +17,8 @@ struct DeviceManifestTests {
         var uid: String
         /// ifName → (network, deviceID)
         var devices: [(String, String, String)]
+        /// What the claims' status shows after ADD (KEP-4817 network data), and no more after DEL.
+        var claimNetworkData: [String] = []
         var testDescription: String { folder }
     }
 
@@ -31,6 +33,10 @@ struct DeviceManifestTests {
                 devices: [("net1", "vf-test8/vf-test1", "0000:3b:02.4"), ("net2", "vf-test8/vf-test1", "0000:3b:02.2")]),
         Example(folder: "sriov-device-plugin", namespace: "default", pod: "sriov-pod", uid: "8d2f4b6a-0c1e-4f3a-9b5d-7e6c8a0b2d4f",
                 devices: [("net1", "default/sriov-net", "0000:3b:02.4"), ("net2", "default/sriov-net", "0000:af:06.1")]),
+        Example(folder: "dra-extended-resource", namespace: "default", pod: "sriov-pod", uid: "6a4e2c1b-9d3f-4e8a-b7c5-1f0e2d3c4b5a",
+                devices: [("net1", "default/sriov-a", "0000:3b:02.5"), ("net2", "default/sriov-b", "0000:3b:02.3")],
+                claimNetworkData: ["interfaceName: net1", "- 10.56.217.11/24", #"hardwareAddress: "02:00:00:00:00:01""#,
+                                   "interfaceName: net2", "- 10.56.217.12/24", #"hardwareAddress: "02:00:00:00:00:02""#]),
     ]
 
     @Test("each example's node state gives each network the VF its README names", arguments: examples)
@@ -64,8 +70,16 @@ struct DeviceManifestTests {
         if example.folder == "sriov-device-plugin" {
             #expect(state.contains("pf-pci-address"), "the device plugin's device-info shown in network-status")
         }
+        let prepared = state.components(separatedBy: "reason: Prepared").count
+        for line in example.claimNetworkData { #expect(state.contains(line), "\(line) in the claim's status") }
 
         #expect(try fixture.cni("DEL", config.serialized).status == 0)
+        if !example.claimNetworkData.isEmpty {
+            let after = try String(contentsOfFile: node + "/state.yml", encoding: .utf8)
+            #expect(!after.contains("networkData"), "DEL released the claim's network data")
+            #expect(after.components(separatedBy: "reason: Prepared").count == prepared, "the driver's entries stay")
+            #expect(prepared == 3, "both of the driver's conditions were there after ADD")
+        }
         let left = (try? FileManager.default.contentsOfDirectory(atPath: node + "/devinfo/cni")) ?? []
         #expect(left.isEmpty, "\(left)")
         #expect(sandbox.cacheFiles().isEmpty)

@@ -25,6 +25,15 @@ struct DeviceTests {
         }
         var claimGets: Int { server.requestCount(method: "GET", pathPrefix: "/apis/resource.k8s.io/v1/namespaces/") }
         var sliceLists: Int { server.requestCount(method: "GET", pathPrefix: "/apis/resource.k8s.io/v1/resourceslices") }
+        var claimStatusPatches: Int {
+            server.requests.filter { $0.method == "PATCH" && $0.path.contains("/resourceclaims/") && $0.path.hasSuffix("/status") }.count
+        }
+
+        /// The claim's status.devices[] entry of `device`.
+        func deviceStatus(_ claim: String, _ device: String) -> JSONValue? {
+            server.object(at: claimPath(claim))?["status"]?["devices"]?.arrayValue?.first { $0["device"]?.stringValue == device }
+        }
+        func networkData(_ claim: String, _ device: String) -> JSONValue? { deviceStatus(claim, device)?["networkData"] }
     }
 
     private func withCluster(namespace: String = "vf-test9", _ seed: (DeviceFixture) -> [JSONValue],
@@ -76,19 +85,30 @@ struct DeviceTests {
             expectDevice(c, "net2", network: "vf-test9/vf-test2", deviceID: "0000:3b:02.2")
             #expect(c.fixture.recorded("ADD", "eth0") == nil, "the cluster network is the bridge, not sriov")
 
-            // Upstream's path: pod, 2 NADs, a GET per claim, a LIST per driver, the status write, 3 events.
+            // Upstream's path: pod, 2 NADs, a GET per claim, a LIST per driver, the status write, 3 events;
+            // and ours: one claim status apply per claim, in the status write's batch.
             #expect(c.server.requestCount(method: "GET", pathPrefix: c.podPath) == 1)
             #expect(c.server.requestCount(method: "GET", pathPrefix: "/apis/k8s.cni.cncf.io/") == 2)
             #expect(c.claimGets == 2)
             #expect(c.sliceLists == 1)
+            #expect(c.claimStatusPatches == 2)
             #expect(c.server.requests.filter { $0.path.hasSuffix("/resourceslices") }.first?.query["fieldSelector"]
                     == "spec.nodeName=node-1,spec.driver=\(DeviceFixture.driver)")
-            #expect(c.server.requests.count == 10, "\(c.server.requests.map { "\($0.method) \($0.path)" })")
+            #expect(c.server.requests.count == 12, "\(c.server.requests.map { "\($0.method) \($0.path)" })")
+            #expect(c.networkData("pod0-sriov1-7x2kq", "0000-3b-02-1")?["interfaceName"] == "net1")
+            #expect(c.networkData("pod0-sriov2-9wd4m", "0000-3b-02-2")?["interfaceName"] == "net2")
 
+            c.server.resetCounters()
             let del = try c.fixture.cni("DEL", c.config)
             #expect(del.status == 0, "\(del.stdout)")
             #expect(c.fixture.recorded("DEL", "net2")?["deviceID"]?.stringValue == "0000:3b:02.2", "DEL gets the same config")
             #expect(c.sandbox.cacheFiles().isEmpty)
+            #expect(c.server.requests.map { "\($0.method) \($0.path)" } == [
+                "PATCH \(c.claimPath("pod0-sriov1-7x2kq"))/status", "PATCH \(c.claimPath("pod0-sriov2-9wd4m"))/status",
+            ], "DEL's only requests: releasing each claim's network data")
+            #expect(c.networkData("pod0-sriov1-7x2kq", "0000-3b-02-1") == nil)
+            #expect(try c.fixture.cni("DEL", c.config).status == 0)
+            #expect(c.server.requests.count == 2, "a repeated DEL makes none")
         }
     }
 
@@ -156,8 +176,10 @@ struct DeviceTests {
             expectDevice(c, "net2", network: "vf-test9/vf-test2", deviceID: "0000:3b:02.2")
             #expect(c.claimGets == 0)
             #expect(c.sliceLists == 1)
-            // pod, 2 NADs, 1 slice LIST, the status write, 3 events: 2 requests fewer than upstream.
-            #expect(c.server.requests.count == 8, "\(c.server.requests.map { "\($0.method) \($0.path)" })")
+            // pod, 2 NADs, 1 slice LIST, the status write, 3 events: 2 requests fewer than upstream;
+            // plus the 2 claim status applies (404 here: the claims are not in this API).
+            #expect(c.claimStatusPatches == 2)
+            #expect(c.server.requests.count == 10, "\(c.server.requests.map { "\($0.method) \($0.path)" })")
             #expect(try c.fixture.cni("DEL", c.config).status == 0)
         }
     }
@@ -250,6 +272,98 @@ struct DeviceTests {
             #expect(c.fixture.recorded("ADD", "net1")?["deviceID"] == nil)
             #expect(c.claimGets == 0 && c.sliceLists == 0)
             #expect(try c.fixture.cni("DEL", c.config).status == 0)
+        }
+    }
+
+    // MARK: DRA extended resources (KEP-5004) and the claims' network data (KEP-4817)
+
+    static let resource = "intel.com/sriov_vf"
+    static let extendedClaim = "pod0-extended-resources-q8w4z"
+    static let request = "container-0-request-0"
+
+    /// A pod asking `intel.com/sriov_vf: 2`, two NADs on it, the scheduler's claim (two VFs, the driver's entries), the slice.
+    private func extendedResource(_ f: DeviceFixture, resourceOf: @escaping (Int) -> String = { _ in DeviceTests.resource },
+                                  claim: Bool = true) -> [JSONValue] {
+        [f.pod(networks: "vf-a,vf-b", claims: [], extended: (Self.extendedClaim, [(Self.resource, Self.request)])),
+         f.nad("vf-a", resource: Self.resource), f.nad("vf-b", resource: Self.resource),
+         DeviceFixture.slice(resourceOf: resourceOf)]
+            + (claim ? [f.claim(Self.extendedClaim, devices: ["0000-3b-02-3", "0000-3b-02-1"], request: Self.request, driverEntries: true)] : [])
+    }
+
+    @Test("an extended resource backed by DRA: two NADs on it get the claim's two VFs; the claim shows each VF's interface, addresses and MAC; DEL's one request releases them")
+    func extendedResourceTwoNADs() async throws {
+        try await withCluster({ f in extendedResource(f) }) { c in
+            let add = try c.fixture.cni("ADD", c.config)
+            #expect(add.status == 0, "\(add.stdout)")
+            expectDevice(c, "net1", network: "vf-test9/vf-a", deviceID: "0000:3b:02.3")
+            expectDevice(c, "net2", network: "vf-test9/vf-b", deviceID: "0000:3b:02.1")
+            // pod, 2 NADs, the claim, 1 slice LIST; network-status, 1 claim status apply, 3 events.
+            #expect(c.claimGets == 1 && c.sliceLists == 1 && c.claimStatusPatches == 1)
+            #expect(c.server.requests.count == 10, "\(c.server.requests.map { "\($0.method) \($0.path)" })")
+            let apply = try #require(c.server.requests.first { $0.path == c.claimPath(Self.extendedClaim) + "/status" })
+            #expect(apply.contentType == "application/apply-patch+yaml")
+            #expect(apply.query == ["fieldManager": "multus-swift-\(c.fixture.containerID)", "force": "true"])
+            #expect(c.networkData(Self.extendedClaim, "0000-3b-02-3") == [
+                "interfaceName": "net1", "ips": ["10.56.217.11/24"], "hardwareAddress": "02:00:00:00:00:01"])
+            #expect(c.networkData(Self.extendedClaim, "0000-3b-02-1") == [
+                "interfaceName": "net2", "ips": ["10.56.217.12/24"], "hardwareAddress": "02:00:00:00:00:02"])
+            #expect(c.deviceStatus(Self.extendedClaim, "0000-3b-02-3")?["conditions"]?.arrayValue?.count == 1, "the driver's condition stays")
+
+            c.server.resetCounters()
+            #expect(try c.fixture.cni("DEL", c.config).status == 0)
+            #expect(c.server.requests.map { "\($0.method) \($0.path)" } == ["PATCH \(c.claimPath(Self.extendedClaim))/status"])
+            #expect(c.fixture.recorded("DEL", "net2")?["deviceID"]?.stringValue == "0000:3b:02.1")
+            #expect(c.networkData(Self.extendedClaim, "0000-3b-02-3") == nil && c.networkData(Self.extendedClaim, "0000-3b-02-1") == nil)
+            #expect(c.deviceStatus(Self.extendedClaim, "0000-3b-02-1")?["conditions"]?.arrayValue?.count == 1, "the driver's entry stays")
+            #expect(try c.fixture.cni("DEL", c.config).status == 0)
+            #expect(c.server.requests.count == 1, "a repeated DEL makes none")
+            #expect(c.sandbox.cacheFiles().isEmpty)
+        }
+    }
+
+    @Test("an extended resource from kubelet's DRA checkpoint (its RequestNames): no claim GET")
+    func extendedResourceFromTheCheckpoint() async throws {
+        try await withCluster({ f in extendedResource(f) }) { c in
+            try c.fixture.writeKubeletFile(c.fixture.draCheckpoint([(Self.extendedClaim, ["0000-3b-02-3", "0000-3b-02-1"])],
+                                                                   request: Self.request), "dra_manager_state")
+            let add = try c.fixture.cni("ADD", c.config)
+            #expect(add.status == 0, "\(add.stdout)")
+            expectDevice(c, "net1", network: "vf-test9/vf-a", deviceID: "0000:3b:02.3")
+            expectDevice(c, "net2", network: "vf-test9/vf-b", deviceID: "0000:3b:02.1")
+            #expect(c.claimGets == 0 && c.sliceLists == 1)
+            #expect(c.server.requests.count == 9)
+            #expect(c.networkData(Self.extendedClaim, "0000-3b-02-1")?["interfaceName"] == "net2")
+            #expect(try c.fixture.cni("DEL", c.config).status == 0)
+        }
+    }
+
+    @Test("an extended resource's device whose resourceName differs fails the ADD naming the claim, the device and both values")
+    func extendedResourceMismatch() async throws {
+        try await withCluster({ f in extendedResource(f, resourceOf: { $0 == 1 ? "sriov/vf" : DeviceTests.resource }) }) { c in
+            let add = try c.fixture.cni("ADD", c.config)
+            #expect(add.status == 1)
+            let msg = add.json?["msg"]?.stringValue ?? ""
+            #expect(msg.contains("claim vf-test9/\(Self.extendedClaim): device \(DeviceFixture.driver)/node-1/0000-3b-02-1 has k8s.cni.cncf.io/resourceName \"sriov/vf\", but the extended resource mapping of request \(Self.request) is \"\(Self.resource)\""), "\(add.stdout)")
+            #expect(c.fixture.recorded("ADD", "net1") == nil)
+            #expect(c.claimStatusPatches == 0)
+            #expect(c.sandbox.cacheFiles().isEmpty)
+        }
+    }
+
+    @Test("a refused claim status write (403: RBAC, or the feature off) fails neither ADD nor DEL")
+    func claimStatusRefused() async throws {
+        try await withCluster({ f in extendedResource(f) }) { c in
+            c.server.injectFault(.status(403), method: "PATCH", path: c.claimPath(Self.extendedClaim) + "/status", count: 2)
+            let add = try c.fixture.cni("ADD", c.config)
+            #expect(add.status == 0, "\(add.stdout)")
+            #expect(c.networkStatus.map { $0["interface"] } == ["eth0", "net1", "net2"])
+            #expect(c.networkData(Self.extendedClaim, "0000-3b-02-3") == nil)
+            #expect(c.claimStatusPatches == 1, "refused once, not retried, no GET + PUT")
+            let del = try c.fixture.cni("DEL", c.config)
+            #expect(del.status == 0, "\(del.stdout)")
+            #expect(c.fixture.recorded("DEL", "net1")?["deviceID"]?.stringValue == "0000:3b:02.3")
+            #expect(c.claimStatusPatches == 2)
+            #expect(c.sandbox.cacheFiles().isEmpty)
         }
     }
 }

@@ -24,6 +24,16 @@ struct KubeletRoot {
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
+/// The IEEE CRC-32 bit by bit, written out here so fixtures do not trust the code under test.
+func bitwiseCRC32(_ bytes: [UInt8]) -> UInt32 {
+    var crc: UInt32 = 0xFFFF_FFFF
+    for byte in bytes {
+        crc ^= UInt32(byte)
+        for _ in 0..<8 { crc = (crc >> 1) ^ (crc & 1 == 1 ? 0xEDB8_8320 : 0) }
+    }
+    return ~crc
+}
+
 enum Samples {
     static let driver = "sriovnetwork.k8snetworkplumbingwg.io"
 
@@ -59,37 +69,56 @@ enum Samples {
                                (listKey, .array(entries))])
         for (k, v) in extra { data[k] = v }
         let text = JSONValue.object(data).serialized
-        return JSONValue.object(JSONObject([("Data", .string(text)), ("Checksum", .int(Int(CRC32.checksum(text.utf8))))])).serialized
+        return JSONValue.object(JSONObject([("Data", .string(text)), ("Checksum", .int(Int(bitwiseCRC32(Array(text.utf8)))))])).serialized
     }
 
     static func draEntry(claim: String, namespace: String, podUIDs: [String], devices: [String],
-                         driver: String = driver, pool: String = "node-1") -> JSONValue {
+                         driver: String = driver, pool: String = "node-1", request: String = "vf") -> JSONValue {
         ["ClaimUID": .string("uid-\(claim)"), "ClaimName": .string(claim), "Namespace": .string(namespace),
          "PodUIDs": .object(JSONObject(podUIDs.map { ($0, [:]) })),
          "DriverState": .object(JSONObject([(driver, ["Devices": .array(devices.map {
-             ["PoolName": .string(pool), "DeviceName": .string($0), "RequestNames": ["vf"],
+             ["PoolName": .string(pool), "DeviceName": .string($0), "RequestNames": [.string(request)],
               "CDIDeviceIDs": [.string("\(driver)/vf=\($0)")]]
          })])]))]
     }
 
+    /// `extended`: the extended resource claim's name and its (resourceName, requestName) mappings.
     static func pod(name: String = "pod0", namespace: String = "vf-test9", uid: String = "pod-uid-1",
-                    claims: [(String, String)] = [], node: String = "node-1") -> Pod {
-        Pod(json: ["apiVersion": "v1", "kind": "Pod",
-                   "metadata": ["name": .string(name), "namespace": .string(namespace), "uid": .string(uid)],
-                   "spec": ["nodeName": .string(node)],
-                   "status": ["resourceClaimStatuses": .array(claims.map {
-                       ["name": .string($0.0), "resourceClaimName": .string($0.1)]
-                   })]])
+                    claims: [(String, String)] = [], extended: (String, [(String, String)])? = nil,
+                    node: String = "node-1") -> Pod {
+        var status: JSONValue = ["resourceClaimStatuses": .array(claims.map {
+            ["name": .string($0.0), "resourceClaimName": .string($0.1)]
+        })]
+        if let (claim, mappings) = extended {
+            status["extendedResourceClaimStatus"] = [
+                "resourceClaimName": .string(claim),
+                "requestMappings": .array(mappings.map {
+                    ["containerName": "app", "resourceName": .string($0.0), "requestName": .string($0.1)]
+                }),
+            ]
+        }
+        return Pod(json: ["apiVersion": "v1", "kind": "Pod",
+                          "metadata": ["name": .string(name), "namespace": .string(namespace), "uid": .string(uid)],
+                          "spec": ["nodeName": .string(node)], "status": status])
     }
 
     /// A claim allocated `devices` (request "vf") of the SR-IOV driver on node-1.
     static func claim(_ name: String, namespace: String = "vf-test9", devices: [String]?, driver: String = driver) -> JSONValue {
+        claim(name, namespace: namespace, results: devices.map { $0.map { ("vf", $0) } }, driver: driver)
+    }
+
+    /// A claim allocated (request, device) `results` of the SR-IOV driver on node-1.
+    static func claim(_ name: String, namespace: String = "vf-test9", results: [(String, String)]?,
+                      driver: String = driver) -> JSONValue {
+        let requests = results.map { Array(Set($0.map(\.0))).sorted() } ?? ["vf"]
         var claim: JSONValue = ["apiVersion": "resource.k8s.io/v1", "kind": "ResourceClaim",
                                 "metadata": ["name": .string(name), "namespace": .string(namespace)],
-                                "spec": ["devices": ["requests": [["name": "vf", "exactly": ["deviceClassName": .string(driver)]]]]]]
-        if let devices {
-            claim["status"] = ["allocation": ["devices": ["results": .array(devices.map {
-                ["request": "vf", "driver": .string(driver), "pool": "node-1", "device": .string($0)]
+                                "spec": ["devices": ["requests": .array(requests.map {
+                                    ["name": .string($0), "exactly": ["deviceClassName": .string(driver)]]
+                                })]]]
+        if let results {
+            claim["status"] = ["allocation": ["devices": ["results": .array(results.map {
+                ["request": .string($0.0), "driver": .string(driver), "pool": "node-1", "device": .string($0.1)]
             })]]]
         }
         return claim

@@ -16,9 +16,12 @@ struct ResourceMapTests {
         #expect(map.deviceIDs(of: "sriov/vf") == ["0000:3b:02.3", "0000:3b:02.1", "0000:af:06.0"], "no sorting")
     }
 
-    @Test("CRC-32 is the IEEE one kubelet uses")
+    @Test("CRC-32 (zlib's) is the IEEE one kubelet uses")
     func crc32CheckValue() {
-        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
-        #expect(CRC32.checksum([UInt8]()) == 0)
+        #expect(DRACheckpoint.crc32IEEE("123456789") == 0xCBF4_3926)
+        #expect(DRACheckpoint.crc32IEEE("") == 0)
+        #expect(DRACheckpoint.crc32IEEE(Samples.draCheckpointData) == Samples.draCheckpointChecksum)
+        let long = String(repeating: "multus-swift ", count: 10_000)
+        #expect(DRACheckpoint.crc32IEEE(long) == bitwiseCRC32(Array(long.utf8)))
     }
 }

@@ -72,6 +72,23 @@ import Testing
         #expect(try GoDelegateFormat.decode(json, context: context) == attachments)
     }
 
+    /// What DEL needs to release a claim device's network data rides under multusSwift; Go ignores it.
+    @Test func theClaimDeviceOfAnAttachmentRoundTripsUnderOurKey() throws {
+        let claim = CachedDevice.ClaimDevice(namespace: "apps", name: "p-extended-resources-x7k2p", driver: "sriov.example.com",
+                                             pool: "node-1", device: "vf-3", apiVersion: "v1")
+        let attachment = CachedAttachment(
+            network: "apps/vf", ifName: "net1", config: ["cniVersion": "1.0.0", "name": "vf", "type": "sriov"], args: context.args,
+            capabilityArgs: JSONObject(), isMaster: false,
+            device: CachedDevice(deviceID: "0000:3b:02.3", resourceName: "intel.com/sriov_vf", infoFile: "/run/devinfo/cni/x", claim: claim))
+        let json = GoDelegateFormat.encode([attachment])
+        #expect(json.arrayValue?[0]["multusSwift"]?["claimDevice"] == [
+            "namespace": "apps", "name": "p-extended-resources-x7k2p", "driver": "sriov.example.com", "pool": "node-1",
+            "device": "vf-3", "apiVersion": "v1",
+        ])
+        #expect(json.arrayValue?[0]["claimDevice"] == nil, "nothing at the top, where Go's DelegateNetConf lives")
+        #expect(try GoDelegateFormat.decode(json, context: context) == [attachment])
+    }
+
     @Test func somethingThatIsNotAListOfDelegatesIsMalformed() {
         #expect(throws: GoDelegateFormat.DecodeError.self) { try GoDelegateFormat.decode(["kind": "x"], context: context) }
         #expect(throws: GoDelegateFormat.DecodeError.self) { try GoDelegateFormat.decode([["Name": "x"]], context: context) }

@@ -13,7 +13,8 @@ import Synchronization
 /// and HTTP/1.1 otherwise; bearer-token or client-certificate authentication
 /// (401 `Status` otherwise); objects kept in memory by path; `Status` bodies
 /// for errors (404 NotFound with details, 409 Conflict, 415, 422); LIST with
-/// `fieldSelector`; JSON merge patch (RFC 7386); PUT checked against
+/// `fieldSelector`; JSON merge patch (RFC 7386); server-side apply with field
+/// ownership, list-maps and conflicts (see `ServerSideApply`); PUT checked against
 /// `metadata.resourceVersion`; every write bumps the resourceVersion; pods
 /// `status` subresource keeps the spec. Tests can inject faults, stop it
 /// (connections refused) and count requests and TCP connections.
@@ -183,6 +184,17 @@ package final class KubeAPIServerDouble: Sendable {
 
     package func object(at path: String) -> JSONValue? { state.withLock { $0.store.objects[path] } }
 
+    /// Server-side apply's field managers of an object and what each owns (paths as `.status.devices[…].networkData`).
+    package func fieldManagers(at path: String) -> [String: [String]] {
+        state.withLock { s in
+            var out: [String: [String]] = [:]
+            for (manager, owned) in s.store.owners[path]?.managers ?? [:] {
+                out[manager.name, default: []] += owned.map(ServerSideApply.describe)
+            }
+            return out.mapValues { $0.sorted() }
+        }
+    }
+
     /// The objects directly under a collection path, sorted by path.
     package func objects(in collectionPath: String) -> [JSONValue] {
         let prefix = collectionPath.hasSuffix("/") ? collectionPath : collectionPath + "/"
@@ -200,11 +212,17 @@ package final class KubeAPIServerDouble: Sendable {
         }
     }
 
-    /// Changes a stored object in place and bumps its resourceVersion.
+    /// Changes a stored object in place and bumps its resourceVersion, as an
+    /// Update by the manager "test" (fields it changes are no longer an apply manager's).
     package func updateObject(at path: String, _ change: @Sendable (inout JSONValue) -> Void) {
         state.withLock { s in
-            guard var object = s.store.objects[path] else { return }
+            guard let current = s.store.objects[path] else { return }
+            var object = current
             change(&object)
+            if let api = APIPath(path) {
+                s.store.recordUpdate(at: path, from: current, to: &object, resource: api.resource, manager: "test",
+                                     subresource: "", apiVersion: api.groupVersion)
+            }
             object["metadata"]?["resourceVersion"] = .string(s.store.nextResourceVersion())
             s.store.store(object, at: path)
             s.publishChanges()

@@ -84,6 +84,8 @@ struct ObjectStore {
     /// Changes at or below this revision are forgotten (etcd compaction): a
     /// WATCH from an older resourceVersion gets 410 Gone.
     var compactedRevision = 0
+    /// Server-side apply's field ownership, by object path (objects never applied have none).
+    var owners: [String: FieldOwnership] = [:]
 
     struct Change {
         var revision: Int
@@ -105,6 +107,7 @@ struct ObjectStore {
     @discardableResult
     mutating func remove(at path: String) -> JSONValue? {
         guard var object = objects.removeValue(forKey: path) else { return nil }
+        owners[path] = nil
         object["metadata"]?["resourceVersion"] = .string(nextResourceVersion())
         changes.append(Change(revision: revision, type: "DELETED", path: path, object: object, previous: object))
         return object
@@ -149,6 +152,7 @@ struct ObjectStore {
         if let ns = APIPath(path)?.namespace, metadata["namespace"] == nil { metadata["namespace"] = .string(ns) }
         metadata["resourceVersion"] = .string(nextResourceVersion())
         object["metadata"] = .object(metadata)
+        owners[path] = nil
         store(object, at: path)
     }
 
@@ -178,6 +182,9 @@ struct ObjectStore {
         case "PUT":
             return update(path, objectPath: objectPath, body: request.body)
         case "PATCH":
+            if Self.mediaType(request.contentType) == "application/apply-patch+yaml" {
+                return apply(path, objectPath: objectPath, query: request.query, body: request.body)
+            }
             return patch(path, objectPath: objectPath, contentType: request.contentType, body: request.body)
         case "DELETE":
             guard remove(at: objectPath) != nil else { return .notFound(path) }
@@ -284,11 +291,14 @@ struct ObjectStore {
         return .json(200, object)
     }
 
+    static func mediaType(_ contentType: String?) -> String {
+        contentType?.split(separator: ";").first.map { String($0).lowercased() } ?? ""
+    }
+
     private mutating func patch(_ path: APIPath, objectPath: String, contentType: String?, body: [UInt8]) -> DoubleResponse {
-        let mediaType = contentType?.split(separator: ";").first.map { String($0).lowercased() } ?? ""
-        guard mediaType == "application/merge-patch+json" else {
+        guard Self.mediaType(contentType) == "application/merge-patch+json" else {
             return .status(415, reason: "UnsupportedMediaType",
-                           message: "the body of the request was in an unknown format - accepted media types include: application/merge-patch+json")
+                           message: "the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/apply-patch+yaml")
         }
         guard let current = objects[objectPath] else { return .notFound(path) }
         let patch: JSONValue
@@ -304,6 +314,8 @@ struct ObjectStore {
         if path.subresource == "status" { object["spec"] = current["spec"] }
         object["metadata"]?["uid"] = current["metadata"]?["uid"]
         object["metadata"]?["name"] = current["metadata"]?["name"]
+        recordUpdate(at: objectPath, from: current, to: &object, resource: path.resource, manager: "merge-patch",
+                     subresource: path.subresource ?? "", apiVersion: path.groupVersion)
         object["metadata"]?["resourceVersion"] = .string(nextResourceVersion())
         store(object, at: objectPath)
         return .json(200, object)

@@ -13,7 +13,8 @@ package final class InMemoryCluster: ClusterState {
         package var writes: [ClusterWrite] = []
         /// "pod ns/name", "nad ns/name", "claim ns/name", "slices node/driver".
         package var reads: [String] = []
-        /// A failure to answer instead, by read ("pod ns/name") or write ("network-status ns/name").
+        /// A failure to answer instead, by read ("pod ns/name") or write ("network-status ns/name",
+        /// "claim-status ns/name").
         package var failures: [String: KubeError] = [:]
     }
 
@@ -69,9 +70,21 @@ package final class InMemoryCluster: ClusterState {
         state.withLock { s in
             writes.map { write in
                 s.writes.append(write)
-                if case .networkStatus(let pod, _) = write {
+                switch write {
+                case .networkStatus(let pod, _):
                     if let failure = s.failures["network-status \(pod)"] { return .failure(failure) }
                     if s.pods[pod] == nil { return .failure(.status(code: 404, reason: "NotFound", message: "pods \"\(pod.name)\" not found")) }
+                case .claimDeviceStatus(let status):
+                    if let failure = s.failures["claim-status \(status.claim)"] { return .failure(failure) }
+                    guard let claim = s.claims[status.claim] else {
+                        return .failure(.status(code: 404, reason: "NotFound",
+                                                message: "resourceclaims.resource.k8s.io \"\(status.claim.name)\" not found"))
+                    }
+                    switch Result(catching: { () throws(KubeError) in try status.merged(into: claim.json) }) {
+                    case .success(let json): s.claims[status.claim] = ResourceClaim(json: json)
+                    case .failure(let error): return .failure(error)
+                    }
+                case .event: break
                 }
                 return .success(())
             }
@@ -79,6 +92,16 @@ package final class InMemoryCluster: ClusterState {
     }
 
     package func shutdown() {}
+
+    package func addClaim(_ json: JSONValue) {
+        let claim = ResourceClaim(json: json)
+        state.withLock { $0.claims[ObjectKey(namespace: claim.metadata.namespace, name: claim.metadata.name)] = claim }
+    }
+
+    /// The claim status writes, in order.
+    package var claimStatusWrites: [ClaimDeviceStatus] {
+        snapshot.writes.compactMap { if case .claimDeviceStatus(let s) = $0 { s } else { nil } }
+    }
 
     /// The network-status last written for `pod`.
     package func networkStatus(of pod: ObjectKey) -> JSONValue? {
