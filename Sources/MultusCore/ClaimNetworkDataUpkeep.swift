@@ -50,6 +50,14 @@ extension Invocation {
         return writes
     }
 
+    /// After a teardown (DEL, GC): releases the claim data of its attachments,
+    /// except for a claim some attachment of which could not be deleted: that
+    /// one keeps its data until a later DEL frees it.
+    func releaseClaims(of attachments: [Attachment], after outcome: Teardown.Outcome) {
+        let kept = Set(outcome.failed.compactMap(\.device?.claim?.claimKey))
+        release(claimReleases(attachments).filter { !kept.contains($0.claim) })
+    }
+
     /// Releases, in one round, what these writes wrote (or what a DEL tore down).
     func release(_ releases: [ClaimDeviceStatus]) {
         guard let cluster, !releases.isEmpty else { return }

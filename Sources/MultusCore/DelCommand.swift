@@ -42,9 +42,7 @@ struct DelCommand {
         let teardown = Teardown(invocation: inv)
         let outcome = teardown.delete(attachments, containerID: containerID, netns: netns, what: "DEL")
         teardown.settle(containerID: containerID, outcome, all: attachments)
-        // A claim some attachment of which could not be deleted keeps its data until a later DEL frees it.
-        let kept = Set(outcome.failed.compactMap(\.device?.claim?.claimKey))
-        inv.release(inv.claimReleases(attachments).filter { !kept.contains($0.claim) })
+        inv.releaseClaims(of: attachments, after: outcome)
         inv.scratch.pruneDeleted()
         if let failure = outcome.firstFailure { throw failure }
     }
@@ -75,7 +73,7 @@ struct DelCommand {
         do {
             guard case .found(let pod) = try fetcher.lookupPod(forDelete: true) else { return [] }
             let request = try NetworkRequest(config: invocation.config, podNamespace: invocation.podKey?.namespace, pod: pod)
-            let inputs = try fetcher.inputs(for: request, pod: pod, forDelete: true)
+            let inputs = try fetcher.inputs(for: request, pod: pod)
             return try Planner(config: invocation.config, env: invocation.env, forDelete: true).attachments(inputs)
         } catch {
             invocation.logger.error("DEL \(invocation.env.containerID): cannot rebuild the attachments from the pod: \(error.description)")

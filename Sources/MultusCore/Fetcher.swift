@@ -42,7 +42,7 @@ struct Fetcher {
 
     static let noNetworkFound = "cannot find a network-attachment-definition"
 
-    func inputs(for request: NetworkRequest, pod: Pod?, forDelete: Bool = false) throws(CNIError) -> PlanInputs {
+    func inputs(for request: NetworkRequest, pod: Pod?) throws(CNIError) -> PlanInputs {
         let nads = fetchNADs(for: request)
         let master = try source(request.master, nads, pod: pod)
         var inputs = PlanInputs(request: request, pod: pod, master: master)

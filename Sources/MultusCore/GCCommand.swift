@@ -56,6 +56,9 @@ struct GCCommand {
             inv.logger.info("GC: removing \(attachments.count) attachment(s) of stale container \(containerID)")
             let outcome = teardown.delete(attachments, containerID: containerID, netns: netns, what: "GC")
             teardown.settle(containerID: containerID, outcome, all: attachments)
+            var scoped = inv
+            scoped.env.containerID = containerID  // the stale sandbox's field manager
+            scoped.releaseClaims(of: attachments, after: outcome)
             firstFailure = firstFailure ?? outcome.firstFailure
         }
         for (containerID, cached) in recorded where !valid.contains(containerID) {

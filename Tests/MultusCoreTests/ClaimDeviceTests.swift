@@ -181,6 +181,22 @@ final class CapturedLog: @unchecked Sendable {
             claim: Self.claim, fieldManager: "multus-swift-c0ffee", apiVersion: "v1", entries: [], released: [Self.key("vf-1")]))])
     }
 
+    /// GC of a sandbox the runtime no longer lists frees its claim data as its DEL would, under its own field manager.
+    @Test func gcOfAStaleSandboxReleasesItsClaimData() throws {
+        let cluster = Self.cluster()
+        var f = try Self.fixture(cluster)
+        defer { f.remove() }
+        _ = try f.add()
+        let writes = cluster.snapshot.writes.count
+        f.config.validAttachments = [["containerID": "other", "ifname": "eth0"]]
+        try GCCommand(invocation: f.invocation(.gc, containerID: "gc-caller")).run()
+        #expect(f.executor.calls("DEL").count == 3)
+        #expect(Array(cluster.snapshot.writes.dropFirst(writes)) == [.claimDeviceStatus(ClaimDeviceStatus(
+            claim: Self.claim, fieldManager: "multus-swift-c0ffee", apiVersion: "v1", entries: [],
+            released: [Self.key("vf-3"), Self.key("vf-1")]))])
+        #expect((cluster.snapshot.claims[Self.claim]?.json["status"]?["devices"]?.arrayValue ?? []).isEmpty)
+    }
+
     @Test func aFailedNetworkStatusWriteRollsBackAndReleasesWhatTheBatchWroteIntoTheClaim() throws {
         let cluster = Self.cluster()
         cluster.update { $0.failures["network-status \(Self.pod)"] = .status(code: 500, reason: "InternalError", message: "etcd") }
