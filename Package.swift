@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"]),
         .testTarget(name: "ProtobufWireTests", dependencies: ["ProtobufWire"]),
         .testTarget(name: "UnaryGRPCTests", dependencies: ["UnaryGRPC", "ProtobufWire"]),
-        .testTarget(name: "DelegationTests", dependencies: ["Delegation", "SystemSupport"]),
+        .testTarget(name: "DelegationTests", dependencies: ["Delegation", "SystemSupport", "TestSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "SystemSupport"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeAPIServerDouble", "SystemSupport", "YAML"]),
         .testTarget(name: "NetworkStatusTests", dependencies: ["NetworkStatus", "SystemSupport"]),
