@@ -97,7 +97,7 @@ let package = Package(
             .product(name: "NIOHTTP2", package: "swift-nio-http2"),
         ]),
         .testTarget(name: "MultusCoreTests", dependencies: ["MultusCore", "SystemSupport", "TestSupport"]),
-        .testTarget(name: "MultusLoggingTests", dependencies: ["MultusLogging", "SystemSupport"]),
+        .testTarget(name: "MultusLoggingTests", dependencies: ["MultusLogging", "SystemSupport", "TestSupport"]),
         .testTarget(name: "MultusInstallTests", dependencies: ["MultusInstall", "CNISpec", "SystemSupport", "TestSupport"]),
         // End to end: the built binary, the reference plugins, real namespaces.
         .testTarget(name: "Conformance", dependencies: ["CNISpec", "KubeAPIServerDouble", "SystemSupport", "UnaryGRPC", "ProtobufWire"],
