@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "NetworkStatusTests", dependencies: ["NetworkStatus", "SystemSupport"]),
         // FakePodResourcesServer is an HTTP/2 server of NIO's: the client meets an implementation not its own.
         .testTarget(name: "DRAClaimReaderTests", dependencies: [
-            "DRAClaimReader", "KubeAPIServerDouble", "SystemSupport", "ProtobufWire", "UnaryGRPC",
+            "DRAClaimReader", "KubeAPIServerDouble", "SystemSupport", "ProtobufWire", "UnaryGRPC", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP2", package: "swift-nio-http2"),
