@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "UnaryGRPCTests", dependencies: ["UnaryGRPC", "ProtobufWire"]),
         .testTarget(name: "DelegationTests", dependencies: ["Delegation", "SystemSupport", "TestSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "SystemSupport"]),
-        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeAPIServerDouble", "SystemSupport", "YAML"]),
+        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeAPIServerDouble", "SystemSupport", "TestSupport", "YAML"]),
         .testTarget(name: "NetworkStatusTests", dependencies: ["NetworkStatus", "SystemSupport"]),
         // FakePodResourcesServer is an HTTP/2 server of NIO's: the client meets an implementation not its own.
         .testTarget(name: "DRAClaimReaderTests", dependencies: [

@@ -1,13 +1,14 @@
 import CNISpec
 import Foundation
 import KubeAPI
+import struct TestSupport.TemporaryDirectory
 import Testing
 import YAML
 
 /// `manifestDir`: Lists, multi-document files, files that do not parse, and
 /// concurrent network-status writers.
 @Suite struct ManifestDirectoryTests {
-    let dir = Fixture.temporaryDirectory("manifests")
+    let dir = TemporaryDirectory("manifests").path
     static let annotation = "k8s.v1.cni.cncf.io/network-status"
 
     func key(_ name: String, _ namespace: String = "default") -> ObjectKey { ObjectKey(namespace: namespace, name: name) }
