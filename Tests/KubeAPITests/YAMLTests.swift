@@ -139,4 +139,12 @@ import YAML
         let docs: [JSONValue] = [["a": 1], "text", [1, 2]]
         #expect(try YAML.documents(Array(YAML.emit(documents: docs).utf8)) == docs)
     }
+
+    /// Found by `make fuzz` (yaml): these were written unescaped, and libyaml
+    /// refuses to read a file with them ("control characters are not allowed").
+    @Test(arguments: ["\u{80}", "a\u{9F}b", "\u{FFFE}", "x\u{FFFF}", "\u{7F}\u{85}"])
+    func charactersLibyamlDoesNotReadAreEscaped(_ text: String) throws {
+        let value: JSONValue = ["k": .string(text)]
+        #expect(try YAML.document(Array(YAML.emit(value).utf8)) == value)
+    }
 }
