@@ -59,7 +59,8 @@ struct YAMLEmitter {
         switch value {
         case .null: "null"
         case .bool(let b): b ? "true" : "false"
-        case .number(let n): n
+        // A float's -0 (`-0.` read) would come back as the integer 0.
+        case .number(let n): n == "-0" ? "-0." : n
         case .string(let s): string(s)
         case .array: "[]"
         case .object: "{}"

@@ -147,4 +147,12 @@ import YAML
         let value: JSONValue = ["k": .string(text)]
         #expect(try YAML.document(Array(YAML.emit(value).utf8)) == value)
     }
+
+    /// Found by `make fuzz` (yaml): `-0.` reads as the float -0, which was
+    /// written as `-0` and read back as the integer 0.
+    @Test func negativeZeroRoundTrips() throws {
+        let value = try #require(try YAML.document(Array("[-0., -0, -0.0]\n".utf8)))
+        #expect(value == [.number("-0"), .number("0"), .number("-0.0")])
+        #expect(try YAML.document(Array(YAML.emit(value).utf8)) == value)
+    }
 }
