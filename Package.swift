@@ -114,11 +114,13 @@ let package = Package(
 // The harnesses are targets of this package rather than of a package under
 // Fuzz/ that depends on it by path: our modules export `package` symbols, and
 // the HTTP/1.1 and HPACK readers are internal (reached with @testable import,
-// which debug builds allow), and only the same package can use either. Only
-// our modules (under Sources/) are instrumented: `swift build --sanitize
-// fuzzer` would also instrument NIO and BoringSSL, which no harness runs, and
-// link every executable against libFuzzer. -O because a fuzzer's worth is its
-// executions per second; the dependencies stay at -Onone, which builds faster.
+// which debug builds allow), and only the same package can use either.
+// `swift build --sanitize fuzzer` exists, but instruments every target,
+// dependencies included (NIO, BoringSSL: more build time for code no harness
+// runs). Here only our modules (under Sources/) get the sanitizers, and -O,
+// since a fuzzer's worth is its executions per second; the dependencies stay
+// as a debug build has them. SwiftPM still gives each harness a main of its
+// own, which hands over to libFuzzer (Fuzz/Support/FuzzSupport).
 if Context.environment["MULTUS_SWIFT_FUZZ"] != nil {
     let sanitize = ["-sanitize=fuzzer,address"]
     for target in package.targets where target.type == .regular && target.path == nil {
