@@ -90,6 +90,16 @@ import YAML
         }
     }
 
+    /// Found by `make fuzz` (manifest): the write did nothing and reported success.
+    @Test(arguments: ["[not, a, mapping]", "just text", "12"])
+    func networkStatusOfAPodWhoseAnnotationsAreNoMappingFailsNamingTheFile(_ annotations: String) throws {
+        try write("kind: Pod\nmetadata:\n  name: p\n  annotations: \(annotations)\n", to: dir + "/pod.yaml")
+        let cluster = ManifestDirectoryClusterState(directory: dir)
+        #expect(throws: KubeError.decoding("manifestDir file \(dir)/pod.yaml: pod default/p has metadata.annotations that are not a mapping")) {
+            try cluster.write([.networkStatus(pod: key("p"), value: "[]")])[0].get()
+        }
+    }
+
     @Test func sixtyConcurrentWritersToOneFileLoseNothing() throws {
         let count = 60
         let documents: [JSONValue] = (0..<count).map { ["apiVersion": "v1", "kind": "Pod", "metadata": ["name": .string("pod-\($0)")]] }

@@ -292,6 +292,15 @@ import Testing
         #expect(redacted["name"] == "multus" && redacted["type"] == "multus-shim")
     }
 
+    /// Found by `make fuzz` (redaction): after a `Bearer` with nothing to
+    /// mask, the next 10 bytes were skipped, and a token in them was kept.
+    @Test(arguments: ["Bearer , Bearer abc123", "bearer \n\nbearer\tabc123", "Bearer \"\" Bearer abc123"])
+    func aBearerTokenRightAfterAnEmptyOneIsMasked(_ text: String) {
+        let redacted = redactedForLog(text)
+        #expect(!redacted.contains("abc123"), "\(redacted)")
+        #expect(redacted.hasSuffix("earer\t<redacted>") || redacted.hasSuffix("earer <redacted>"))
+    }
+
     @Test func escapedJSONInsideAMessageIsMasked() {
         let text = redactedForLog(#"{"config":"{\"type\":\"x\",\"token\":\"deep\",\"q\":\"a\\\"b\"}"}"#)
         #expect(text == #"{"config":"{\"type\":\"x\",\"token\":\"<redacted>\",\"q\":\"a\\\"b\"}"}"#)
