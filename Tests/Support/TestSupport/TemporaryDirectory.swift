@@ -1,9 +1,17 @@
+import Synchronization
 import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A unique folder under /tmp for one test, removed with everything in it.
+///
+/// Nothing removes it by itself (a value has no deinit, and a class's may
+/// never run while a closure or task still holds it): make it with
+/// `withTemporaryDirectory { dir in … }`, or follow `TemporaryDirectory(…)` at
+/// once with `defer { dir.remove() }`, so that it goes when the test ends,
+/// whether it returned, threw or failed an expectation. What a test process
+/// makes once and shares (a PKI) goes in `TemporaryDirectory.forProcess`.
 package struct TemporaryDirectory: Sendable {
     package let path: String
 
@@ -12,6 +20,17 @@ package struct TemporaryDirectory: Sendable {
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(made != nil, "mkdtemp failed")
         path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// A folder that lives as long as the test process, for fixtures made once
+    /// and shared by many tests: removed when the process exits.
+    package static func forProcess(_ label: String) -> TemporaryDirectory {
+        let directory = TemporaryDirectory(label)
+        processFolders.withLock { paths in
+            if paths.isEmpty { atexit { for path in processFolders.withLock({ $0 }) { TemporaryDirectory.removeTree(path) } } }
+            paths.append(directory.path)
+        }
+        return directory
     }
 
     package func file(_ name: String) -> String { Paths.join(path, name) }
@@ -37,14 +56,45 @@ package struct TemporaryDirectory: Sendable {
 
     package func remove() { Self.removeTree(path) }
 
+    /// Removes `path` and everything below it, without following links and
+    /// without going into another file system mounted below it (a container's
+    /// /proc, an overlay still mounted): that folder, and so `path`, stay.
     package static func removeTree(_ path: String) {
         var info = stat()
         guard lstat(path, &info) == 0 else { return }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
-            for name in FileSystem.list(path) { removeTree(Paths.join(path, name)) }
-            rmdir(path)
-        } else {
-            unlink(path)
-        }
+        removeTree(path, info, device: info.st_dev)
     }
+
+    private static func removeTree(_ path: String, _ info: stat, device: dev_t) {
+        guard (info.st_mode & S_IFMT) == S_IFDIR else {
+            unlink(path)
+            return
+        }
+        guard info.st_dev == device else { return }
+        for name in FileSystem.list(path) {
+            let child = Paths.join(path, name)
+            var childInfo = stat()
+            if lstat(child, &childInfo) == 0 { removeTree(child, childInfo, device: device) }
+        }
+        rmdir(path)
+    }
+}
+
+/// The folders of `TemporaryDirectory.forProcess`, removed at exit.
+private let processFolders = Mutex<[String]>([])
+
+/// Runs `body` with a fresh folder, removed when `body` returns or throws.
+package func withTemporaryDirectory<T>(_ label: String = "msw-test",
+                                       _ body: (TemporaryDirectory) throws -> T) rethrows -> T {
+    let directory = TemporaryDirectory(label)
+    defer { directory.remove() }
+    return try body(directory)
+}
+
+/// Runs `body` with a fresh folder, removed when `body` returns or throws.
+package func withTemporaryDirectory<T>(_ label: String = "msw-test", isolation: isolated (any Actor)? = #isolation,
+                                       _ body: (TemporaryDirectory) async throws -> T) async rethrows -> T {
+    let directory = TemporaryDirectory(label)
+    defer { directory.remove() }
+    return try await body(directory)
 }
