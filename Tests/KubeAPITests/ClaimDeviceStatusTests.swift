@@ -232,7 +232,9 @@ import Testing
     // MARK: manifest folder
 
     @Test func theManifestFolderMergesTheDataIntoTheClaimsFile() throws {
-        let dir = TemporaryDirectory("manifests").path
+        let manifests = TemporaryDirectory("manifests")
+        defer { manifests.remove() }
+        let dir = manifests.path
         try KubeAPITests.write(YAMLText.claim, to: dir + "/claim.yaml")
         let cluster = ManifestDirectoryClusterState(directory: dir)
         try cluster.write([Self.write([Self.vf0])])[0].get()

@@ -4,7 +4,9 @@ import struct TestSupport.TemporaryDirectory
 import Testing
 
 @Suite struct KubeconfigTests {
-    let dir = TemporaryDirectory("kubeconfig").path
+    /// This test's folder: every test removes it when it ends.
+    let scratch = TemporaryDirectory("kubeconfig")
+    var dir: String { scratch.path }
 
     func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
 
@@ -59,6 +61,7 @@ import Testing
     }
 
     @Test func currentContextSelectsClusterAndUser() throws {
+        defer { scratch.remove() }
         let config = try load(Self.kubeconfig(
             cluster: """
                     server: https://10.96.0.1:443
@@ -76,12 +79,14 @@ import Testing
     }
 
     @Test func explicitContextOverridesCurrentContext() throws {
+        defer { scratch.remove() }
         let config = try load(Self.kubeconfig(cluster: "    server: https://a:1", user: "    token: t"), context: "other")
         #expect(config.server == "https://other.example:6443")
         #expect(config.bearerToken == "other-token")
     }
 
     @Test func relativePathsResolveAgainstTheKubeconfigFolder() throws {
+        defer { scratch.remove() }
         try FileManager.default.createDirectory(atPath: "\(dir)/multus.d/certs", withIntermediateDirectories: true)
         try write("CA-FILE", to: "\(dir)/multus.d/certs/ca.crt")
         try write("CERT-FILE", to: "\(dir)/multus.d/certs/client.crt")
@@ -104,6 +109,7 @@ import Testing
     }
 
     @Test func absolutePathsStayAbsolute() throws {
+        defer { scratch.remove() }
         try write("CA-ABS", to: "\(dir)/abs-ca.crt")
         let config = try load(Self.kubeconfig(
             cluster: """
@@ -115,6 +121,7 @@ import Testing
     }
 
     @Test func dataFormsAreBase64AndWinOverFiles() throws {
+        defer { scratch.remove() }
         let config = try load(Self.kubeconfig(
             cluster: """
                     server: https://api.example:6443
@@ -132,6 +139,7 @@ import Testing
     }
 
     @Test func tokenFileIsReadAgainOnEveryLoad() throws {
+        defer { scratch.remove() }
         try write("token-one", to: "\(dir)/token")
         let yaml = Self.kubeconfig(cluster: "    server: https://api:6443", user: "    tokenFile: \(dir)/token")
         #expect(try load(yaml).bearerToken == "token-one")
@@ -140,6 +148,7 @@ import Testing
     }
 
     @Test func tokenFileWinsOverTokenAndTokenStandsInWhenFileIsMissing() throws {
+        defer { scratch.remove() }
         try write("from-file", to: "\(dir)/token")
         let both = Self.kubeconfig(cluster: "    server: https://api:6443",
                                    user: "    token: inline\n    tokenFile: \(dir)/token")
@@ -150,6 +159,7 @@ import Testing
     }
 
     @Test func missingTokenFileNamesFileAndField() throws {
+        defer { scratch.remove() }
         let message = configurationMessage {
             _ = try load(Self.kubeconfig(cluster: "    server: https://api:6443", user: "    tokenFile: gone/token"))
         }
@@ -158,6 +168,7 @@ import Testing
     }
 
     @Test func insecureSkipTLSVerify() throws {
+        defer { scratch.remove() }
         let config = try load(Self.kubeconfig(
             cluster: "    server: https://api:6443\n    insecure-skip-tls-verify: true", user: "    token: t"))
         #expect(config.insecureSkipTLSVerify)
@@ -170,6 +181,7 @@ import Testing
     }
 
     @Test func serverWithoutSchemeIsHTTPSAndTrailingSlashIsDropped() throws {
+        defer { scratch.remove() }
         #expect(try load(Self.kubeconfig(cluster: "    server: api.example:6443", user: "    token: t")).server
             == "https://api.example:6443")
         #expect(try load(Self.kubeconfig(cluster: "    server: https://rancher/k8s/clusters/c-1/", user: "    token: t")).server
@@ -181,6 +193,7 @@ import Testing
     }
 
     @Test func missingCurrentContextIsAClearError() throws {
+        defer { scratch.remove() }
         let message = configurationMessage {
             _ = try load(Self.kubeconfig(cluster: "    server: https://a:1", user: "    token: t", currentContext: nil))
         }
@@ -188,6 +201,7 @@ import Testing
     }
 
     @Test func unknownContextClusterOrUserNamesIt() throws {
+        defer { scratch.remove() }
         let context = configurationMessage {
             _ = try load(Self.kubeconfig(cluster: "    server: https://a:1", user: "    token: t", currentContext: "nope"))
         }
@@ -215,6 +229,7 @@ import Testing
     }
 
     @Test func missingServerAndMissingCAFileNameTheField() throws {
+        defer { scratch.remove() }
         let noServer = configurationMessage {
             _ = try load(Self.kubeconfig(cluster: "    insecure-skip-tls-verify: true", user: "    token: t"))
         }
@@ -226,6 +241,7 @@ import Testing
     }
 
     @Test func badBase64NamesTheFieldButNotTheValue() throws {
+        defer { scratch.remove() }
         let message = configurationMessage {
             _ = try load(Self.kubeconfig(cluster: "    server: https://a:1",
                                          user: "    client-certificate-data: c2VjcmV0!!\n    client-key-data: S0VZ"))
@@ -235,6 +251,7 @@ import Testing
     }
 
     @Test func certificateWithoutKeyIsRejected() throws {
+        defer { scratch.remove() }
         let message = configurationMessage {
             _ = try load(Self.kubeconfig(cluster: "    server: https://a:1",
                                          user: "    client-certificate-data: \(base64("c"))"))
@@ -243,6 +260,7 @@ import Testing
     }
 
     @Test func secretsNeverAppearInErrorsOrDescriptions() throws {
+        defer { scratch.remove() }
         // A YAML error on the very line that holds the token.
         let broken = "users:\n- name: u\n  user:\n    token: \"super-secret-token\n  : [\n"
         let message = configurationMessage { _ = try load(broken) }
@@ -255,6 +273,7 @@ import Testing
     }
 
     @Test func execCredentialPluginsAreReportedAsUnsupported() throws {
+        defer { scratch.remove() }
         let message = configurationMessage {
             _ = try load(Self.kubeconfig(cluster: "    server: https://a:1",
                                          user: "    exec:\n      command: aws\n      apiVersion: client.authentication.k8s.io/v1"))
@@ -263,6 +282,7 @@ import Testing
     }
 
     @Test func missingFileIsNamed() {
+        defer { scratch.remove() }
         #expect(throws: KubeError.configuration("kubeconfig /nonexistent/kubeconfig does not exist")) {
             try Kubeconfig.load(path: "/nonexistent/kubeconfig")
         }
@@ -270,9 +290,12 @@ import Testing
 }
 
 @Suite struct InClusterConfigTests {
-    let dir = TemporaryDirectory("serviceaccount").path
+    /// This test's folder: every test removes it when it ends.
+    let scratch = TemporaryDirectory("serviceaccount")
+    var dir: String { scratch.path }
 
     @Test func readsServiceAccountTokenAndCA() throws {
+        defer { scratch.remove() }
         try write("sa-token\n", to: "\(dir)/token")
         try write("CA", to: "\(dir)/ca.crt")
         let config = try KubeClientConfig.inCluster(
@@ -284,6 +307,7 @@ import Testing
     }
 
     @Test func ipv6ServiceHostGetsBrackets() throws {
+        defer { scratch.remove() }
         try write("t", to: "\(dir)/token")
         let config = try KubeClientConfig.inCluster(
             environment: ["KUBERNETES_SERVICE_HOST": "fd00:10:96::1", "KUBERNETES_SERVICE_PORT": "443"],
@@ -293,6 +317,7 @@ import Testing
     }
 
     @Test func tokenIsReadAgainOnEveryLoad() throws {
+        defer { scratch.remove() }
         let env = ["KUBERNETES_SERVICE_HOST": "10.0.0.1", "KUBERNETES_SERVICE_PORT": "6443"]
         try write("old", to: "\(dir)/token")
         #expect(try KubeClientConfig.inCluster(environment: env, serviceAccountDirectory: dir).bearerToken == "old")
@@ -301,6 +326,7 @@ import Testing
     }
 
     @Test func missingEnvironmentOrTokenIsAClearError() throws {
+        defer { scratch.remove() }
         #expect(throws: KubeError.self) {
             try KubeClientConfig.inCluster(environment: [:], serviceAccountDirectory: dir)
         }

@@ -8,12 +8,15 @@ import YAML
 /// `manifestDir`: Lists, multi-document files, files that do not parse, and
 /// concurrent network-status writers.
 @Suite struct ManifestDirectoryTests {
-    let dir = TemporaryDirectory("manifests").path
+    /// This test's folder: every test removes it when it ends.
+    let scratch = TemporaryDirectory("manifests")
+    var dir: String { scratch.path }
     static let annotation = "k8s.v1.cni.cncf.io/network-status"
 
     func key(_ name: String, _ namespace: String = "default") -> ObjectKey { ObjectKey(namespace: namespace, name: name) }
 
     @Test func listFilesAndMultiDocumentFilesAreRead() throws {
+        defer { scratch.remove() }
         try write("""
             apiVersion: v1
             kind: List
@@ -57,6 +60,7 @@ import YAML
         ("broken.json", "{\"kind\": "),
     ])
     func aFileThatDoesNotParseFailsTheReadNamingIt(_ name: String, _ text: String) throws {
+        defer { scratch.remove() }
         try write("apiVersion: v1\nkind: Pod\nmetadata: {name: web-1}\n", to: dir + "/a-good.yaml")
         try write(text, to: dir + "/" + name)
         let cluster = ManifestDirectoryClusterState(directory: dir)
@@ -72,6 +76,7 @@ import YAML
     }
 
     @Test func networkStatusIsWrittenIntoTheListItem() throws {
+        defer { scratch.remove() }
         try write("""
             kind: List
             apiVersion: v1
@@ -93,6 +98,7 @@ import YAML
     /// Found by `make fuzz` (manifest): the write did nothing and reported success.
     @Test(arguments: ["[not, a, mapping]", "just text", "12"])
     func networkStatusOfAPodWhoseAnnotationsAreNoMappingFailsNamingTheFile(_ annotations: String) throws {
+        defer { scratch.remove() }
         try write("kind: Pod\nmetadata:\n  name: p\n  annotations: \(annotations)\n", to: dir + "/pod.yaml")
         let cluster = ManifestDirectoryClusterState(directory: dir)
         #expect(throws: KubeError.decoding("manifestDir file \(dir)/pod.yaml: pod default/p has metadata.annotations that are not a mapping")) {
@@ -101,6 +107,7 @@ import YAML
     }
 
     @Test func sixtyConcurrentWritersToOneFileLoseNothing() throws {
+        defer { scratch.remove() }
         let count = 60
         let documents: [JSONValue] = (0..<count).map { ["apiVersion": "v1", "kind": "Pod", "metadata": ["name": .string("pod-\($0)")]] }
         try write(YAML.emit(documents: documents), to: dir + "/pods.yaml")
@@ -126,6 +133,7 @@ import YAML
     }
 
     @Test func eventsAreAppendedAsJSONLines() throws {
+        defer { scratch.remove() }
         let cluster = ManifestDirectoryClusterState(directory: dir)
         for message in ["one", "two"] {
             try cluster.write([.event(PodEvent(pod: key("web-1"), podUID: "u", reason: "AddedInterface", message: message))])[0].get()

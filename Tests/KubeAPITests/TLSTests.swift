@@ -102,7 +102,9 @@ import Testing
     /// SEC1 (`EC PRIVATE KEY`) and PKCS#1 (`RSA PRIVATE KEY`) keys, besides PKCS#8.
     @Test func clientKeysInTraditionalFormats() async throws {
         let pki = Fixture.pki
-        let dir = TemporaryDirectory("keys").path
+        let keys = TemporaryDirectory("keys")
+        defer { keys.remove() }
+        let dir = keys.path
         try openssl(["ec", "-in", pki.clientKeyPath, "-out", "\(dir)/ec.key"])
         try openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(dir)/rsa8.key", "-out", "\(dir)/rsa.csr",
                      "-subj", "/O=system:nodes/CN=system:multus-rsa"])

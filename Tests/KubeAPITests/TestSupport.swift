@@ -6,18 +6,19 @@ import Synchronization
 import SystemSupport
 import struct TestSupport.TemporaryDirectory
 
-/// Shared fixtures: one PKI per test process (openssl takes ~0.1 s), a fresh
-/// temporary folder per test, and a double + client wired together.
+/// Shared fixtures: one PKI per test process (openssl takes ~0.1 s; its folder
+/// goes when the process exits), a fresh temporary folder per test, and a
+/// double + client wired together.
 enum Fixture {
     static let pki: TestPKI = {
-        do { return try KubeAPIServerDouble.makeTestPKI(in: TemporaryDirectory("pki").path) } catch {
+        do { return try KubeAPIServerDouble.makeTestPKI(in: TemporaryDirectory.forProcess("pki").path) } catch {
             fatalError("cannot make the test PKI: \(error)")
         }
     }()
 
     /// A second, unrelated CA: nothing it signs is trusted by `pki`, and vice versa.
     static let otherPKI: TestPKI = {
-        do { return try KubeAPIServerDouble.makeTestPKI(in: TemporaryDirectory("other-pki").path) } catch {
+        do { return try KubeAPIServerDouble.makeTestPKI(in: TemporaryDirectory.forProcess("other-pki").path) } catch {
             fatalError("cannot make the second test PKI: \(error)")
         }
     }()
@@ -27,7 +28,7 @@ enum Fixture {
     static let namedOnlyPKI: TestPKI = {
         do {
             return try KubeAPIServerDouble.makeTestPKI(
-                in: TemporaryDirectory("named-pki").path, serverNames: ["DNS:api.internal.example"])
+                in: TemporaryDirectory.forProcess("named-pki").path, serverNames: ["DNS:api.internal.example"])
         } catch {
             fatalError("cannot make the third test PKI: \(error)")
         }
@@ -78,14 +79,16 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
     return try result.get()
 }
 
-/// Runs `body` with a started double and a scratch folder; always shuts it down.
+/// Runs `body` with a started double and a scratch folder; always shuts it down and removes the folder.
 @discardableResult
 func withDouble<T: Sendable>(
     pki: TestPKI = Fixture.pki, http2: Bool = true, plainHTTP: Bool = false,
     _ body: @escaping @Sendable (KubeAPIServerDouble, String) throws -> T
 ) async throws -> T {
     let double = try await KubeAPIServerDouble.start(pki: pki, http2: http2, plainHTTP: plainHTTP)
-    let dir = TemporaryDirectory("kubeapi").path
+    let scratch = TemporaryDirectory("kubeapi")
+    defer { scratch.remove() }
+    let dir = scratch.path
     do {
         let result = try await offPool { try body(double, dir) }
         await double.shutdown()
