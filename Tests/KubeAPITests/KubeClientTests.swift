@@ -2,6 +2,7 @@ import CNISpec
 import Foundation
 import KubeAPI
 import KubeAPIServerDouble
+import class TestSupport.FakeTime
 import Testing
 
 /// The client against the API server double, over real TLS on loopback.
@@ -50,7 +51,7 @@ import Testing
             }
             #expect(double.requestCount(pathPrefix: Self.podPath) == 1)
         }
-        #expect(time.sleeps.isEmpty)
+        #expect(time.slept.isEmpty)
     }
 
     @Test func wrongTokenIs401AndNotRetried() async throws {
@@ -78,7 +79,7 @@ import Testing
             #expect(double.requestCount(method: "GET", pathPrefix: Self.podPath) == 4)
             #expect(double.connectionCount == 1)
         }
-        #expect(time.sleeps == [.milliseconds(100), .milliseconds(200), .milliseconds(400)])
+        #expect(time.slept == [.milliseconds(100), .milliseconds(200), .milliseconds(400)])
     }
 
     @Test func tooManyRequestsHonoursRetryAfter() async throws {
@@ -91,7 +92,7 @@ import Testing
             }
             #expect(double.requestCount(pathPrefix: Self.podPath) == 2)
         }
-        #expect(time.sleeps == [.seconds(2)])
+        #expect(time.slept == [.seconds(2)])
     }
 
     @Test func retryAfterBeyondTheBudgetFailsAtOnce() async throws {
@@ -102,7 +103,7 @@ import Testing
                 #expect(throws: KubeError.self) { try client.get(Self.podPath) }
             }
         }
-        #expect(time.sleeps.isEmpty)
+        #expect(time.slept.isEmpty)
     }
 
     @Test func retriesAreBoundedByTheBudget() async throws {
@@ -121,8 +122,8 @@ import Testing
                 }
             }
             // 50, 100, 200, 400 × 5, then the rest of the budget (250 ms): 3 s in all.
-            #expect(time.sleeps.reduce(.zero, +) == .seconds(3))
-            #expect(time.sleeps.count == 10)
+            #expect(time.slept.reduce(.zero, +) == .seconds(3))
+            #expect(time.slept.count == 10)
             #expect(double.requestCount(pathPrefix: Self.podPath) == 11)
         }
     }
@@ -136,7 +137,7 @@ import Testing
             options.jitter = 0.25
             try withClient(double, dir: dir, options: options) { client in _ = try client.get(Self.podPath) }
         }
-        for (sleep, base) in zip(time.sleeps, [100, 200, 400]) {
+        for (sleep, base) in zip(time.slept, [100, 200, 400]) {
             #expect(sleep >= .milliseconds(base) && sleep < .milliseconds(base * 5 / 4))
         }
     }
@@ -157,7 +158,7 @@ import Testing
             try withClient(double, dir: dir, options: Fixture.options(time)) { client throws in
                 #expect(try client.get(Self.podPath)["metadata"]?["name"]?.stringValue == "web-1")
             }
-            #expect(time.sleeps.count == 2)
+            #expect(time.slept.count == 2)
         }
     }
 
@@ -170,7 +171,7 @@ import Testing
                 #expect(message?.hasPrefix("GET \(Self.podPath): connection to \(double.serverURL) refused (gave up after ") == true)
             }
         }
-        #expect(time.sleeps.reduce(.zero, +) <= .seconds(1))
+        #expect(time.slept.reduce(.zero, +) <= .seconds(1))
     }
 
     @Test func droppedConnectionIsResentOnceAtOnce() async throws {
@@ -184,7 +185,7 @@ import Testing
             #expect(double.requestCount(pathPrefix: Self.podPath) == 2)
             #expect(double.connectionCount == 2)
         }
-        #expect(time.sleeps.isEmpty)  // a broken connection is resent without waiting
+        #expect(time.slept.isEmpty)  // a broken connection is resent without waiting
     }
 
     @Test func listURLEncodesTheFieldSelectorAndReturnsTheResourceVersion() async throws {

@@ -1,6 +1,7 @@
 import CNISpec
 import KubeAPI
 import KubeAPIServerDouble
+import class TestSupport.FakeTime
 import Testing
 
 /// Batches go out together on the one connection and come back in order.
@@ -51,7 +52,7 @@ import Testing
             // net-a was answered on the first connection; net-b and net-c went again on the second.
             #expect(double.requests.map(\.path) == ["net-a", "net-b", "net-b", "net-c"].map(Self.nadPath))
         }
-        #expect(time.sleeps.isEmpty)
+        #expect(time.slept.isEmpty)
     }
 
     @Test func connectionCloseMidBatchResendsTheRest() async throws {
@@ -80,7 +81,7 @@ import Testing
             #expect(double.requests.map(\.path) == ["net-a", "net-b", "net-b", "net-b"].map(Self.nadPath))
             #expect(double.connectionCount == 1)
         }
-        #expect(time.sleeps.count == 2)
+        #expect(time.slept.count == 2)
     }
 
     @Test func writesOfOneADDArePipelinedTogether() async throws {

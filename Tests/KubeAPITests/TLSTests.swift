@@ -2,6 +2,7 @@ import CNISpec
 import Foundation
 import KubeAPI
 import KubeAPIServerDouble
+import class TestSupport.FakeTime
 import struct TestSupport.TemporaryDirectory
 import Testing
 
@@ -27,7 +28,7 @@ import Testing
             #expect(double.requests.isEmpty)
             #expect(double.connectionCount == 1)
         }
-        #expect(time.sleeps.isEmpty)
+        #expect(time.slept.isEmpty)
     }
 
     @Test func serverCertificateForAnotherNameIsRefused() async throws {

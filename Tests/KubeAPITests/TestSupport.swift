@@ -2,8 +2,8 @@ import CNISpec
 import Foundation
 import KubeAPI
 import KubeAPIServerDouble
-import Synchronization
 import SystemSupport
+import class TestSupport.FakeTime
 import struct TestSupport.TemporaryDirectory
 
 /// Shared fixtures: one PKI per test process (openssl takes ~0.1 s; its folder
@@ -39,29 +39,6 @@ enum Fixture {
     static func options(_ time: FakeTime = FakeTime(), retryBudget: Duration = .seconds(5)) -> KubeClient.Options {
         KubeClient.Options(requestTimeout: .seconds(10), retryBudget: retryBudget, timeSource: time, jitter: 0)
     }
-}
-
-/// A `TimeSource` whose sleeps return at once and move its clock on; it
-/// records them, and may run `onSleep` (a test's "meanwhile") first.
-final class FakeTime: TimeSource, @unchecked Sendable {
-    private let state = Mutex<(now: Duration, sleeps: [Duration])>((.seconds(1000), []))
-    let onSleep: (@Sendable (Int) -> Void)?
-
-    init(onSleep: (@Sendable (Int) -> Void)? = nil) { self.onSleep = onSleep }
-
-    var now: Duration { state.withLock { $0.now } }
-    var sleeps: [Duration] { state.withLock { $0.sleeps } }
-
-    func sleep(for duration: Duration) {
-        let count = state.withLock { s in
-            s.sleeps.append(duration)
-            s.now += duration
-            return s.sleeps.count
-        }
-        onSleep?(count)
-    }
-
-    func advance(_ duration: Duration) { state.withLock { $0.now += duration } }
 }
 
 func write(_ text: String, to path: String) throws {

@@ -20,19 +20,11 @@ import Testing
         let dir = TemporaryDirectory("multus-readiness")
         defer { dir.remove() }
         let path = dir.file("ready")
-        final class Creating: TimeSource, @unchecked Sendable {
-            let inner = FakeTime()
-            let path: String
-            init(path: String) { self.path = path }
-            var now: Duration { inner.now }
-            func sleep(for duration: Duration) {
-                inner.sleep(for: duration)
-                if inner.slept.count == 3 { try? FileSystem.writeAtomically(path, Array("ok".utf8)) }
-            }
+        let time = FakeTime { count in
+            if count == 3 { try? FileSystem.writeAtomically(path, Array("ok".utf8)) }
         }
-        let time = Creating(path: path)
         try ReadinessIndicator(path: path, time: time).waitUntilReady()
-        #expect(time.inner.slept == [.seconds(1), .seconds(1), .seconds(1)])
+        #expect(time.slept == [.seconds(1), .seconds(1), .seconds(1)])
     }
 
     @Test func missingFileTimesOutAfter45SecondsWithMultusMessage() {
