@@ -2,8 +2,7 @@ import SystemSupport
 import CNISpec
 import FoundationEssentials
 import Glibc
-import Synchronization
-import struct TestSupport.TemporaryDirectory
+import TestSupport
 import Testing
 @testable import Delegation
 
@@ -28,65 +27,6 @@ extension TemporaryDirectory {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         return info.st_mode & 0o7777
-    }
-}
-
-/// One plugin execution as the executor saw it.
-struct RecordedCall: Sendable {
-    var path: String
-    var environment: [String]
-    var stdin: JSONValue
-
-    /// The binary's file name, i.e. the plugin type.
-    var type: String { path.split(separator: "/").last.map(String.init) ?? path }
-
-    /// Every value of `key` in the environment (a correct environment has one).
-    func values(_ key: String) -> [String] {
-        environment.filter { $0.hasPrefix(key + "=") }.map { String($0.dropFirst(key.count + 1)) }
-    }
-
-    func value(_ key: String) -> String? { values(key).first }
-    var command: String? { value("CNI_COMMAND") }
-}
-
-/// A `PluginExecuting` that records every invocation and answers from a script:
-/// ADD returns a result with the IP given for the type (in the config's
-/// cniVersion); other verbs print nothing; `failures["type/VERB"]` overrides.
-final class RecordingExecutor: PluginExecuting {
-    private let log = Mutex<[RecordedCall]>([])
-    let ips: [String: String]
-    let failures: [String: PluginOutput]
-
-    init(ips: [String: String] = [:], failures: [String: PluginOutput] = [:]) {
-        self.ips = ips
-        self.failures = failures
-    }
-
-    func run(_ invocation: PluginInvocation) throws(CNIError) -> PluginOutput {
-        let call = RecordedCall(path: invocation.path, environment: invocation.environment,
-                                stdin: (try? JSONValue(parsing: invocation.stdin)) ?? .null)
-        log.withLock { $0.append(call) }
-        if let failure = failures["\(call.type)/\(call.command ?? "")"] { return failure }
-        guard call.command == "ADD" else { return PluginOutput(status: 0, stdout: [], stderr: []) }
-        let result = Self.result(version: call.stdin["cniVersion"]?.stringValue ?? "1.0.0",
-                                 ifName: call.value("CNI_IFNAME") ?? "", ip: ips[call.type] ?? "10.99.0.2/24")
-        return PluginOutput(status: 0, stdout: result.serializedBytes, stderr: [])
-    }
-
-    var calls: [RecordedCall] { log.withLock { $0 } }
-    func calls(_ command: String) -> [RecordedCall] { calls.filter { $0.command == command } }
-
-    static func result(version: String, ifName: String, ip: String) -> JSONValue {
-        .object(JSONObject([
-            ("cniVersion", .string(version)),
-            ("interfaces", [["name": .string(ifName), "mac": "0a:58:0a:00:00:02", "sandbox": "/var/run/netns/test"]]),
-            ("ips", [["address": .string(ip), "gateway": "10.99.0.1", "interface": 0]]),
-        ]))
-    }
-
-    static func errorOutput(code: Int, msg: String, details: String = "") -> PluginOutput {
-        let json = CNIError(code: code, msg: msg, details: details).json(cniVersion: "1.0.0")
-        return PluginOutput(status: 1, stdout: json.serializedBytes, stderr: [])
     }
 }
 
@@ -291,7 +231,7 @@ final class RecordingExecutor: PluginExecuting {
     }
 
     @Test func failedDelKeepsTheResultsCacheEntryForARetry() throws {
-        let f = Fixture(failures: ["bridge/DEL": RecordingExecutor.errorOutput(code: 11, msg: "busy")])
+        let f = Fixture(failures: ["bridge/DEL": RecordingExecutor.error(code: 11, msg: "busy")])
         defer { f.dir.remove() }
         let net = try Self.chain()
         _ = try f.runner.add(net, Self.rt)
@@ -300,7 +240,7 @@ final class RecordingExecutor: PluginExecuting {
     }
 
     @Test func failedAddWritesNoResultsCacheEntry() throws {
-        let f = Fixture(failures: ["tuning/ADD": RecordingExecutor.errorOutput(code: 7, msg: "bad")])
+        let f = Fixture(failures: ["tuning/ADD": RecordingExecutor.error(code: 7, msg: "bad")])
         defer { f.dir.remove() }
         #expect(error { () throws(CNIError) in _ = try f.runner.add(try! Self.chain(), Self.rt) } != nil)
         #expect(!FileSystem.exists(f.cacheFile("chain", "c0ffee", "eth0")))
@@ -380,7 +320,7 @@ final class RecordingExecutor: PluginExecuting {
     }
 
     @Test func statusFailureIsReported() throws {
-        let f = Fixture(failures: ["bridge/STATUS": RecordingExecutor.errorOutput(code: 50, msg: "not ready")])
+        let f = Fixture(failures: ["bridge/STATUS": RecordingExecutor.error(code: 50, msg: "not ready")])
         defer { f.dir.remove() }
         let failure = error { () throws(CNIError) in try f.runner.status(try! Self.chain(version: "1.1.0")) }
         #expect(failure?.code == CNIError.statusUnavailable)
@@ -411,7 +351,7 @@ final class RecordingExecutor: PluginExecuting {
     // failures
 
     @Test func pluginErrorObjectIsPassedThroughWithPluginAndNetworkNamed() throws {
-        let f = Fixture(failures: ["tuning/ADD": RecordingExecutor.errorOutput(code: 42, msg: "no address left", details: "pool")])
+        let f = Fixture(failures: ["tuning/ADD": RecordingExecutor.error(code: 42, msg: "no address left", details: "pool")])
         defer { f.dir.remove() }
         let failure = try #require(error { () throws(CNIError) in _ = try f.runner.add(try! Self.chain(), Self.rt) })
         #expect(failure.code == 42)
