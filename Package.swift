@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "CNISpecTests", dependencies: ["CNISpec", "SystemSupport"]),
         .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"]),
         .testTarget(name: "ProtobufWireTests", dependencies: ["ProtobufWire"]),
-        .testTarget(name: "UnaryGRPCTests", dependencies: ["UnaryGRPC", "ProtobufWire"]),
+        .testTarget(name: "UnaryGRPCTests", dependencies: ["UnaryGRPC", "ProtobufWire", "TestSupport"]),
         .testTarget(name: "DelegationTests", dependencies: ["Delegation", "SystemSupport", "TestSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "SystemSupport"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeAPIServerDouble", "SystemSupport", "TestSupport", "YAML"]),

@@ -1,5 +1,6 @@
 import Foundation
 import ProtobufWire
+import struct TestSupport.TemporaryDirectory
 import Testing
 @testable import UnaryGRPC
 
@@ -145,9 +146,9 @@ enum GRPCIOServer {
 
     /// Starts the server, runs `body`, stops the server (by closing its stdin, then by its PID).
     static func with(_ body: (Running) throws -> Void) throws {
-        let dir = NSTemporaryDirectory() + "grpcio-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let folder = TemporaryDirectory("grpcio")
+        defer { folder.remove() }
+        let dir = folder.path
         try script.write(toFile: dir + "/server.py", atomically: true, encoding: .utf8)
         try Data(GRPCIOInteropTests.listResponse()).write(to: URL(fileURLWithPath: dir + "/answer.bin"))
         let process = Process()

@@ -6,13 +6,16 @@ import Glibc
 /// it accepts one connection and runs `script` on it in a thread of its own,
 /// so a test can misbehave exactly as it means to (never answer, reset, send
 /// GOAWAY, honour flow control to the byte). Blocking reads time out after
-/// 5 s, so a broken client cannot hang the test run.
+/// 5 s, so a broken client cannot hang the test run. Follow it with
+/// `defer { server.stop() }`: a test that throws before `finish()` leaves
+/// neither the socket file nor a thread waiting for a connection.
 final class ScriptedHTTP2Server: @unchecked Sendable {
     let path: String
     private let listener: Int32
     private let finished = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var outcome: Result<Void, any Error> = .success(())
+    private var stopped = false
 
     init(_ script: @escaping @Sendable (Peer) throws -> Void) throws {
         path = "/tmp/unary-grpc-\(UInt32.random(in: 0...UInt32.max)).sock"
@@ -27,7 +30,12 @@ final class ScriptedHTTP2Server: @unchecked Sendable {
         let rc = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard rc == 0, listen(listener, 4) == 0 else { throw PeerError("cannot listen on \(path): errno \(errno)") }
+        guard rc == 0, listen(listener, 4) == 0 else {
+            let error = PeerError("cannot listen on \(path): errno \(errno)")
+            close(listener)
+            unlink(path)
+            throw error
+        }
         let thread = Thread { [self] in
             let fd = accept(listener, nil, nil)
             var result: Result<Void, any Error> = .success(())
@@ -51,11 +59,22 @@ final class ScriptedHTTP2Server: @unchecked Sendable {
     /// Waits for the script to end and rethrows what it threw.
     func finish() throws {
         guard finished.wait(timeout: .now() + 20) == .success else { throw PeerError("the server script did not finish") }
+        stop()
         close(listener)
-        unlink(path)
         lock.lock()
         defer { lock.unlock() }
         try outcome.get()
+    }
+
+    /// Stops listening and removes the socket file; a script still waiting
+    /// for its connection ends. Once is enough; `finish()` does it too.
+    func stop() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopped else { return }
+        stopped = true
+        shutdown(listener, Int32(SHUT_RDWR))
+        unlink(path)
     }
 
     /// A call against this server with a short default deadline.

@@ -22,6 +22,7 @@ struct UnaryCallTests {
             try peer.send(HTTP2Frame(.headers, flags: HTTP2Frame.Flag.endHeaders | HTTP2Frame.Flag.endStream, streamID: 1,
                                      payload: [0xBE] + Peer.block([("grpc-status", "0")])))
         }
+        defer { server.stop() }
         let answer = try server.call(timeout: .seconds(3)).call(Array("question".utf8))
         try server.finish()
         #expect(answer == Array("answer".utf8))
@@ -40,6 +41,7 @@ struct UnaryCallTests {
             try peer.sendHeaders([(":status", "200"), ("content-type", "application/grpc"), ("grpc-status", "5"),
                                   ("grpc-message", "pod caf%C3%A9 not found: 100%25 sure%2")], endStream: true)
         }
+        defer { server.stop() }
         #expect(throws: UnaryGRPCError.status(code: 5, message: "pod café not found: 100% sure%2")) { try server.call().call([]) }
         try server.finish()
         #expect(UnaryGRPCError.status(code: 5, message: "gone").description == "grpc-status 5: gone (NOT_FOUND)")
@@ -82,6 +84,7 @@ struct UnaryCallTests {
             stats.set(.init(headers: [("updates", String(updates)), ("ping", String(pingAcked))], body: []))
             peer.drainUntilClosed()
         }
+        defer { server.stop() }
         let answer = try server.call().call([])
         try server.finish()
         #expect(answer == message)
@@ -99,6 +102,7 @@ struct UnaryCallTests {
             received.set(r)
             try peer.answer([])
         }
+        defer { server.stop() }
         #expect(try server.call().call(request) == [])
         try server.finish()
         #expect(received.get()?.body == GRPCFraming.frame(request))
@@ -110,6 +114,7 @@ struct UnaryCallTests {
             _ = try peer.readRequest()
             try peer.send(.goAway(lastStreamID: 0, code: 0) )
         }
+        defer { refused.stop() }
         #expect(throws: UnaryGRPCError.goAway(code: 0, lastStreamID: 0, debug: "")) { try refused.call().call([]) }
         try refused.finish()
 
@@ -118,6 +123,7 @@ struct UnaryCallTests {
             try peer.send(HTTP2Frame(.goAway, payload: BigEndian.bytes(1) + BigEndian.bytes(0) + Array("restarting".utf8)))
             try peer.answer([42])
         }
+        defer { closing.stop() }
         #expect(try closing.call().call([]) == [42])
         try closing.finish()
 
@@ -125,6 +131,7 @@ struct UnaryCallTests {
             _ = try peer.readRequest()
             try peer.send(HTTP2Frame(.goAway, payload: BigEndian.bytes(1) + BigEndian.bytes(11) + Array("too many pings".utf8)))
         }
+        defer { dropped.stop() }
         let error = #expect(throws: UnaryGRPCError.self) { try dropped.call().call([]) }
         #expect(error?.description == "the server sent GOAWAY (ENHANCE_YOUR_CALM, last stream 1) before answering: too many pings")
         try dropped.finish()
@@ -138,6 +145,7 @@ struct UnaryCallTests {
             try peer.send(.rstStream(streamID: 1, code: 8))
             peer.drainUntilClosed()
         }
+        defer { server.stop() }
         let error = #expect(throws: UnaryGRPCError.streamReset(code: 8)) { try server.call().call([]) }
         #expect(error?.description == "the server reset the stream (RST_STREAM CANCEL)")
         try server.finish()
@@ -149,6 +157,7 @@ struct UnaryCallTests {
             if sendsSettings { _ = try peer.readRequest() }
             peer.drainUntilClosed()
         }
+        defer { server.stop() }
         let start = Date()
         let error = #expect(throws: UnaryGRPCError.deadlineExceeded(milliseconds: 300, waitingFor: "the response headers")) {
             try server.call(timeout: .milliseconds(300)).call([])
@@ -167,6 +176,7 @@ struct UnaryCallTests {
             try peer.sendData([0] + BigEndian.bytes(17 << 20))
             peer.drainUntilClosed()
         }
+        defer { announced.stop() }
         let error = #expect(throws: UnaryGRPCError.answerTooLarge(bytes: 17 << 20, limit: 16 << 20)) { try announced.call().call([]) }
         #expect(error?.description == "the answer (17825792 bytes or more) exceeds the 16777216-byte limit")
         try announced.finish()
@@ -178,6 +188,7 @@ struct UnaryCallTests {
             try peer.sendData(GRPCFraming.frame([UInt8](repeating: 1, count: 900)) + GRPCFraming.frame([UInt8](repeating: 2, count: 900)))
             peer.drainUntilClosed()
         }
+        defer { streamed.stop() }
         #expect(throws: UnaryGRPCError.answerTooLarge(bytes: 1810, limit: 1000)) { try streamed.call(maxAnswerBytes: 1000).call([]) }
         try streamed.finish()
     }
@@ -189,6 +200,7 @@ struct UnaryCallTests {
                 _ = try peer.readRequest()
                 try send(peer)
             }
+            defer { server.stop() }
             #expect(throws: error) { try server.call().call([]) }
             try server.finish()
         }
@@ -232,6 +244,7 @@ struct UnaryCallTests {
             try peer.sendRaw(Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".utf8))
             peer.drainUntilClosed()
         }
+        defer { http1.stop() }
         #expect(throws: UnaryGRPCError.protocolViolation("the server answered in HTTP/1.x; it does not speak HTTP/2 with prior knowledge")) {
             try http1.call().call([])
         }
