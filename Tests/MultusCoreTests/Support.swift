@@ -50,17 +50,22 @@ struct CommandFixture {
          onRun: (@Sendable (_ cniDir: String, RecordedCall) -> Void)? = nil) throws {
         let dir = TemporaryDirectory("multus-core")
         self.dir = dir
-        for plugin in plugins { try dir.write("bin/" + plugin, "", mode: 0o755) }
-        for (name, text) in confFiles { try dir.write("conf/" + name, text) }
         let cniDir = dir.file("cni")
         executor = RecordingExecutor(failures: failures, onRun: onRun.map { onRun in { @Sendable call in onRun(cniDir, call) } })
         sandbox = RecordingSandbox(existing: existingInterfaces)
         self.cluster = cluster
         let delegatesJSON = delegates.isEmpty ? "" : #""delegates":[\#(delegates.joined(separator: ","))],"#
-        config = try multusConfig(#"""
-            {"name":"multus","cniVersion":"1.0.0","confDir":"\#(dir.file("conf"))","cniDir":"\#(cniDir)",
-             "binDir":"\#(dir.file("bin"))",\#(delegatesJSON)\#(extraConfig)"deviceInfoDir":"\#(dir.file("devinfo"))"}
-            """#)
+        do {
+            for plugin in plugins { try dir.write("bin/" + plugin, "", mode: 0o755) }
+            for (name, text) in confFiles { try dir.write("conf/" + name, text) }
+            config = try multusConfig(#"""
+                {"name":"multus","cniVersion":"1.0.0","confDir":"\#(dir.file("conf"))","cniDir":"\#(cniDir)",
+                 "binDir":"\#(dir.file("bin"))",\#(delegatesJSON)\#(extraConfig)"deviceInfoDir":"\#(dir.file("devinfo"))"}
+                """#)
+        } catch {
+            dir.remove()
+            throw error
+        }
     }
 
     static let podArgs = "K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0;K8S_POD_UID=uid-1"

@@ -29,7 +29,11 @@ struct SwappedDaemonSet {
     init() throws {
         host = try FakeHost()
         for entry in GoThinDaemonSet.installCommand + GoThinDaemonSet.command {
-            guard symlink(builtBinary!, root + entry) == 0 else { throw SystemError("symlink", root + entry) }
+            guard symlink(builtBinary!, root + entry) == 0 else {
+                let error = SystemError("symlink", root + entry)
+                host.remove()
+                throw error
+            }
         }
     }
 

@@ -16,9 +16,14 @@ struct FakeHost {
 
     init() throws {
         directory = TemporaryDirectory("multus-install")
-        for dir in [bin, netd, sa] { try FileSystem.makeDirectories(dir, mode: 0o755) }
-        try write(sa + "/token", "token-one")
-        try write(sa + "/ca.crt", "-----BEGIN CERTIFICATE-----\nMIIfake\n-----END CERTIFICATE-----\n")
+        do {
+            for dir in [bin, netd, sa] { try FileSystem.makeDirectories(dir, mode: 0o755) }
+            try write(sa + "/token", "token-one")
+            try write(sa + "/ca.crt", "-----BEGIN CERTIFICATE-----\nMIIfake\n-----END CERTIFICATE-----\n")
+        } catch {
+            directory.remove()
+            throw error
+        }
     }
 
     func remove() { directory.remove() }
