@@ -100,7 +100,8 @@ let package = Package(
         .testTarget(name: "MultusLoggingTests", dependencies: ["MultusLogging", "SystemSupport", "TestSupport"]),
         .testTarget(name: "MultusInstallTests", dependencies: ["MultusInstall", "CNISpec", "SystemSupport", "TestSupport"]),
         // End to end: the built binary, the reference plugins, real namespaces.
-        .testTarget(name: "Conformance", dependencies: ["CNISpec", "KubeAPIServerDouble", "SystemSupport", "UnaryGRPC", "ProtobufWire"],
+        .testTarget(name: "Conformance", dependencies: ["CNISpec", "KubeAPIServerDouble", "SystemSupport", "UnaryGRPC", "ProtobufWire",
+                                                        "TestSupport"],
                     exclude: ["GoMultusVectors"]),
     ]
 )

@@ -1,5 +1,6 @@
 import CNISpec
 import Foundation
+import struct TestSupport.TemporaryDirectory
 import Testing
 
 /// The shipped binary: VERSION, STATUS, and that it needs nothing from the host.
@@ -37,9 +38,10 @@ struct BinaryTests {
         let file = try Harness.run("/usr/bin/file", ["-L", Harness.binary])
         #expect(file.stdout.contains("statically linked"), "\(file.stdout) — build with `make release`")
 
-        let root = "/tmp/msw-chroot-\(Harness.uniqueID())"
+        let folder = TemporaryDirectory("msw-chroot")
+        defer { folder.remove() }
+        let root = folder.path
         try FileManager.default.createDirectory(atPath: root + "/proc", withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.copyItem(atPath: "/bin/busybox", toPath: root + "/busybox")
         try FileManager.default.copyItem(atPath: Harness.binary, toPath: root + "/multus-swift")
         // The Swift runtime reads /proc/self at start; a CNI host always has it.

@@ -1,6 +1,7 @@
 import CNISpec
 import Foundation
 import KubeAPIServerDouble
+import struct TestSupport.TemporaryDirectory
 
 /// Runs one `GoMultusVectorCase` through a meta-plugin binary (ours, or Go
 /// Multus's with `GO_MULTUS_BIN`): a private folder (confDir, cniDir, binDir
@@ -13,7 +14,8 @@ final class GoMultusVectorRun {
     let goMode: Bool
     let pki: TestPKI
     let id = Harness.uniqueID()
-    let dir: String
+    private let folder = TemporaryDirectory("msw-vec")
+    var dir: String { folder.path }
     let netnsName: String
     private var server: KubeAPIServerDouble?
     private var hostLinks: [String] = []
@@ -28,7 +30,6 @@ final class GoMultusVectorRun {
         self.binary = binary
         self.goMode = goMode
         self.pki = pki
-        dir = "/tmp/msw-vec-\(id)"
         netnsName = "msw-vec-\(id)"
     }
 
@@ -89,7 +90,7 @@ final class GoMultusVectorRun {
         for file in devinfoFiles { try? FileManager.default.removeItem(atPath: file) }
         if wroteHostCheckpoint { try? FileManager.default.removeItem(atPath: checkpointPath) }
         for folder in createdHostFolders { rmdir(folder) }
-        if ProcessInfo.processInfo.environment["VECTORS_KEEP"] == nil { try? FileManager.default.removeItem(atPath: dir) }
+        if ProcessInfo.processInfo.environment["VECTORS_KEEP"] == nil { folder.remove() }
     }
 
     // MARK: set-up

@@ -1,6 +1,7 @@
 import CNISpec
 import Foundation
 import KubeAPIServerDouble
+import struct TestSupport.TemporaryDirectory
 import Testing
 
 /// Go Multus's own unit-test vectors (pkg/multus, pkg/k8sclient, pkg/types,
@@ -23,8 +24,9 @@ struct GoMultusVectorsTests {
             environment["VECTORS_FILTER"].map { c.id.contains($0) } ?? true
         }
         let goBinary = Self.goBinary
-        let pkiDir = "/tmp/msw-vec-pki-\(Harness.uniqueID())"
-        let pki = try KubeAPIServerDouble.makeTestPKI(in: pkiDir)
+        let pkiDir = TemporaryDirectory("msw-vec-pki")
+        defer { pkiDir.remove() }
+        let pki = try KubeAPIServerDouble.makeTestPKI(in: pkiDir.path)
         var failed: [String] = []
         var ran = 0
         var slow: [(String, Duration)] = []
@@ -49,7 +51,6 @@ struct GoMultusVectorsTests {
                 report()
             }
         }
-        try? FileManager.default.removeItem(atPath: pkiDir)
         let known = cases.filter { $0.knownIssue != nil }.count
         let better = cases.filter { $0.knownIssue == nil && ($0.better != nil || $0.unlisted != nil) }.count
         print("Go Multus vectors through \(goBinary ?? Harness.binary): \(ran) run, \(ran - failed.count) as expected"

@@ -1,5 +1,6 @@
 import CNISpec
 import Foundation
+import struct TestSupport.TemporaryDirectory
 import Testing
 
 /// The image as install/image-layout.sh lays it out (what install/Containerfile
@@ -14,27 +15,33 @@ import Testing
                 "needs root, chroot and the static release binary"))
 struct ImageLayoutTests {
     final class ImageRoot {
-        let path = "/tmp/msw-image-\(Harness.uniqueID())"
+        private let folder = TemporaryDirectory("msw-image")
+        var path: String { folder.path }
         var bin: String { path + "/host/opt/cni/bin" }
         var netd: String { path + "/host/etc/cni/net.d" }
 
         init() throws {
-            let layout = try Harness.run("/bin/sh", [Harness.packageRoot + "/install/image-layout.sh", path, Harness.binary])
-            guard layout.status == 0 else { throw HarnessError("image-layout.sh: \(layout.stderr)") }
-            let sa = path + "/var/run/secrets/kubernetes.io/serviceaccount"
-            for dir in [bin, netd, sa] { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-            try "token-one".write(toFile: sa + "/token", atomically: true, encoding: .utf8)
-            try "-----BEGIN CERTIFICATE-----\nMIIfake\n-----END CERTIFICATE-----\n".write(toFile: sa + "/ca.crt", atomically: true, encoding: .utf8)
-            // The Swift runtime reads /proc/self at start; every container has /proc.
-            try FileManager.default.createDirectory(atPath: path + "/proc", withIntermediateDirectories: true)
-            let mount = try Harness.run("/bin/mount", ["-t", "proc", "proc", path + "/proc"])
-            guard mount.status == 0 else { throw HarnessError("mount proc: \(mount.stderr)") }
+            do {
+                let layout = try Harness.run("/bin/sh", [Harness.packageRoot + "/install/image-layout.sh", path, Harness.binary])
+                guard layout.status == 0 else { throw HarnessError("image-layout.sh: \(layout.stderr)") }
+                let sa = path + "/var/run/secrets/kubernetes.io/serviceaccount"
+                for dir in [bin, netd, sa] { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+                try "token-one".write(toFile: sa + "/token", atomically: true, encoding: .utf8)
+                try "-----BEGIN CERTIFICATE-----\nMIIfake\n-----END CERTIFICATE-----\n".write(toFile: sa + "/ca.crt", atomically: true, encoding: .utf8)
+                // The Swift runtime reads /proc/self at start; every container has /proc.
+                try FileManager.default.createDirectory(atPath: path + "/proc", withIntermediateDirectories: true)
+                let mount = try Harness.run("/bin/mount", ["-t", "proc", "proc", path + "/proc"])
+                guard mount.status == 0 else { throw HarnessError("mount proc: \(mount.stderr)") }
+            } catch {
+                folder.remove()
+                throw error
+            }
         }
 
         /// Unmounts /proc first; a root whose /proc is still mounted is left alone.
         func remove() {
             guard (try? Harness.run("/bin/umount", [path + "/proc"]))?.status == 0 else { return }
-            try? FileManager.default.removeItem(atPath: path)
+            folder.remove()
         }
 
         /// A container command, as kubelet would start it (the pod's environment).
@@ -81,7 +88,10 @@ struct ImageLayoutTests {
         // containers[0]: command ["/thin_entrypoint"] with Go's args.
         let entrypoint = try root.start(["/thin_entrypoint", "--multus-conf-file=auto", "--multus-autoconfig-dir=/host/etc/cni/net.d",
                                          "--cni-conf-dir=/host/etc/cni/net.d"])
-        defer { if entrypoint.isRunning { entrypoint.terminate() } }
+        defer {
+            if entrypoint.isRunning { entrypoint.terminate() }
+            entrypoint.waitUntilExit()  // before the root's /proc is unmounted
+        }
         #expect(eventually { root.files(root.netd) == ["00-multus.conf", "10-flannel.conflist", "multus.d"] })
         let conf = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: root.netd + "/00-multus.conf"))))
         #expect(conf["type"] == "multus")

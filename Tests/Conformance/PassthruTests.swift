@@ -1,5 +1,6 @@
 import CNISpec
 import Foundation
+import struct TestSupport.TemporaryDirectory
 import Testing
 
 /// The binary as `passthru`, against what Go Multus's cmd/passthru-cni answers
@@ -96,9 +97,9 @@ import Testing
 
     /// The binary as `passthru` (a link: the name is the face), in a folder of its own.
     static func withFace(_ body: (String, String) throws -> Void) throws {
-        let dir = "/tmp/msw-passthru-\(Harness.uniqueID())"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let folder = TemporaryDirectory("msw-passthru")
+        defer { folder.remove() }
+        let dir = folder.path
         try FileManager.default.createSymbolicLink(atPath: dir + "/passthru", withDestinationPath: Harness.binary)
         try body(dir + "/passthru", dir)
     }

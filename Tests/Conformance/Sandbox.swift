@@ -1,5 +1,6 @@
 import CNISpec
 import Foundation
+import struct TestSupport.TemporaryDirectory
 
 /// A pod sandbox for one test: a network namespace, a veth pair whose host end
 /// serves as macvlan master, a private folder for caches and host-local state,
@@ -8,7 +9,8 @@ final class Sandbox: @unchecked Sendable {
     let id: String
     let netnsName: String
     let netnsPath: String
-    let dir: String
+    private let folder: TemporaryDirectory
+    var dir: String { folder.path }
     let macvlanMaster: String
     private let vethPeer: String
     private var bridges: [String] = []
@@ -18,13 +20,18 @@ final class Sandbox: @unchecked Sendable {
         id = Harness.uniqueID()
         netnsName = "msw-\(id)"
         netnsPath = "/var/run/netns/\(netnsName)"
-        dir = "/tmp/msw-test-\(id)"
+        folder = TemporaryDirectory("msw-test")
         macvlanMaster = "mswm\(id)"
         vethPeer = "mswp\(id)"
-        try FileManager.default.createDirectory(atPath: dir + "/conf.d", withIntermediateDirectories: true)
-        try addNamespace(netnsName)
-        try Harness.ip("link", "add", macvlanMaster, "type", "veth", "peer", "name", vethPeer)
-        try Harness.ip("link", "set", macvlanMaster, "up")
+        do {
+            try FileManager.default.createDirectory(atPath: folder.path + "/conf.d", withIntermediateDirectories: true)
+            try addNamespace(netnsName)
+            try Harness.ip("link", "add", macvlanMaster, "type", "veth", "peer", "name", vethPeer)
+            try Harness.ip("link", "set", macvlanMaster, "up")
+        } catch {
+            remove()
+            throw error
+        }
     }
 
     func addNamespace(_ name: String) throws {
@@ -36,7 +43,7 @@ final class Sandbox: @unchecked Sendable {
         for ns in namespaces { Harness.ipQuiet("netns", "del", ns) }
         Harness.ipQuiet("link", "del", macvlanMaster)
         for bridge in bridges { Harness.ipQuiet("link", "del", bridge) }
-        try? FileManager.default.removeItem(atPath: dir)
+        folder.remove()
     }
 
     var cniDir: String { dir + "/cni" }
