@@ -103,7 +103,7 @@ struct FailurePathTests {
         #expect(sandbox.reservedAddresses().count == 1, "the bridge's address is still held")
         #expect(try cni(sandbox, "DEL", config, bin: bin).json?["code"]?.intValue == 11)
         #expect(sandbox.reservedAddresses().count == 1)
-        FileManager.default.createFile(atPath: flaky, contents: nil)
+        _ = FileManager.default.createFile(atPath: flaky, contents: nil)
         #expect(try cni(sandbox, "DEL", config, bin: bin).status == 0)
         #expect(sandbox.reservedAddresses().isEmpty)
         #expect(try sandbox.interfaces().isEmpty)

@@ -49,7 +49,7 @@ struct GoInstallFormatsTests {
         let kubeconfig = sandbox.dir + "/multus.kubeconfig"
         try Self.goKubeconfig(server: server.serverURL, caPEM: pki.caCertificatePEM, token: "test-token")
             .write(toFile: kubeconfig, atomically: true, encoding: .utf8)
-        var config = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/kindnet/00-multus.conflist"))))
+        let config = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/kindnet/00-multus.conflist"))))
         var plugin = try #require(config["plugins"]?.arrayValue?.first)
         #expect(plugin["type"] == "multus")
         #expect(plugin["cniConf"] == "/host/etc/cni/multus/net.d", "Go's key stays, and is ignored")

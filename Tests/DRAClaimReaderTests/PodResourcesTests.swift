@@ -28,7 +28,7 @@ struct PodResourcesTests {
         let server = try await FakePodResourcesServer.start(socketPath: socket) { _ in .message(answer) }
         defer { Task { await server.shutdown() } }
 
-        let resources = try await PodResources.list(socketPath: socket, pod: pod)
+        let resources = try PodResources.list(socketPath: socket, pod: pod)
         #expect(resources.devices.map(\.resource) == ["intel.com/sriov", "intel.com/sriov"])
         #expect(resources.devices.map(\.deviceIDs) == [["0000:3b:02.3", "0000:3b:02.1"], ["0000:af:06.0"]])
         #expect(resources.claims == [ClaimAllocation(claim: ObjectKey(namespace: "vf-test9", name: "pod0-sriov1"),
@@ -51,7 +51,7 @@ struct PodResourcesTests {
         let server = try await FakePodResourcesServer.start(socketPath: socket) { _ in
             .failure(code: 12, message: "unknown method List for service v1.PodResourcesLister")
         }
-        let error = await #expect(throws: DeviceReaderError.self) { try await PodResources.list(socketPath: socket, pod: pod) }
+        let error = #expect(throws: DeviceReaderError.self) { try PodResources.list(socketPath: socket, pod: pod) }
         #expect(error?.description.contains("grpc-status 12: unknown method List") == true, "\(String(describing: error))")
         #expect(error?.description.contains(socket) == true)
         await server.shutdown()
@@ -63,7 +63,7 @@ struct PodResourcesTests {
         defer { root.remove() }
         let socket = root.path + "/kubelet.sock"
         let server = try await FakePodResourcesServer.start(socketPath: socket) { _ in .message([0xFF, 0xFF, 0xFF]) }
-        let error = await #expect(throws: DeviceReaderError.self) { try await PodResources.list(socketPath: socket, pod: pod) }
+        let error = #expect(throws: DeviceReaderError.self) { try PodResources.list(socketPath: socket, pod: pod) }
         #expect(error?.description.hasPrefix("kubelet pod-resources \(socket): the List answer is not") == true, "\(String(describing: error))")
         await server.shutdown()
     }

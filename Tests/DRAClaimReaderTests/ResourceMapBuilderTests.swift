@@ -28,7 +28,7 @@ struct ResourceMapBuilderTests {
         let root = TemporaryDirectory("kubelet")
         defer { root.remove() }
         let cluster = twoClaimsCluster
-        let report = try await ResourceMapBuilder(kubeletRootDir: root.path, cluster: cluster).build(for: twoClaimsPod)
+        let report = try ResourceMapBuilder(kubeletRootDir: root.path, cluster: cluster).build(for: twoClaimsPod)
         #expect(report.map.deviceIDs(of: "sriov1/vf") == ["0000:3b:02.1"])
         #expect(report.map.deviceIDs(of: "sriov2/vf") == ["0000:3b:02.2"])
         #expect(Set(cluster.claimReads.map(\.name)) == ["pod0-sriov1-abcde", "pod0-sriov2-fghij"])
@@ -45,7 +45,7 @@ struct ResourceMapBuilderTests {
             claims: [Samples.claim("pod0-sriov-xyz", namespace: "vf-test8", devices: ["0000-3b-02-4", "0000-3b-02-2"])],
             slices: [Samples.slice("s", devices: [("0000-3b-02-2", "0000:3b:02.2", "sriov/vf"), ("0000-3b-02-4", "0000:3b:02.4", "sriov/vf")])])
         let pod = Samples.pod(namespace: "vf-test8", claims: [("sriov", "pod0-sriov-xyz")])
-        var map = try await ResourceMapBuilder(kubeletRootDir: root.path, cluster: cluster).build(for: pod).map
+        var map = try ResourceMapBuilder(kubeletRootDir: root.path, cluster: cluster).build(for: pod).map
         #expect(map.take("sriov/vf") == "0000:3b:02.4")
         #expect(map.take("sriov/vf") == "0000:3b:02.2")
     }
@@ -57,7 +57,7 @@ struct ResourceMapBuilderTests {
         try root.write(DRACheckpoint.relativePath, Samples.draCheckpoint)
         // The claims are not even in the API: only the checkpoint knows them.
         let cluster = CountingCluster(slices: twoClaimsCluster.seededSlices)
-        let report = try await ResourceMapBuilder(kubeletRootDir: root.path, cluster: cluster).build(for: twoClaimsPod)
+        let report = try ResourceMapBuilder(kubeletRootDir: root.path, cluster: cluster).build(for: twoClaimsPod)
         #expect(report.map.deviceIDs(of: "sriov1/vf") == ["0000:3b:02.1"])
         #expect(report.map.deviceIDs(of: "sriov2/vf") == ["0000:3b:02.2"])
         #expect(cluster.claimReads.isEmpty)
@@ -76,7 +76,7 @@ struct ResourceMapBuilderTests {
             claims: [Samples.claim("static-vf-claim", namespace: "vf-test7", devices: ["0000-3b-02-3"])],
             slices: [Samples.slice("s", devices: [("0000-3b-02-1", "0000:3b:02.1", "sriov/vf"), ("0000-3b-02-3", "0000:3b:02.3", "sriov/vf")])])
         let second = Samples.pod(namespace: "vf-test7", uid: "second-pod", claims: [("vf", "static-vf-claim")])
-        let report = try await ResourceMapBuilder(kubeletRootDir: root.path, cluster: cluster).build(for: second)
+        let report = try ResourceMapBuilder(kubeletRootDir: root.path, cluster: cluster).build(for: second)
         #expect(report.map.deviceIDs(of: "sriov/vf") == ["0000:3b:02.3"], "the claim's current allocation")
         #expect(cluster.claimReads.map(\.name) == ["static-vf-claim"])
     }
@@ -88,7 +88,7 @@ struct ResourceMapBuilderTests {
         let cluster = CountingCluster(
             claims: [Samples.claim("mixed", devices: ["gpu-0", "vf-0", "vf-1", "gone"])],
             slices: [Samples.slice("s", devices: [("gpu-0", nil, nil), ("vf-0", "0000:3b:02.0", "sriov/vf"), ("vf-1", "0000:3b:02.1", nil)])])
-        let report = try await ResourceMapBuilder(kubeletRootDir: root.path, cluster: cluster)
+        let report = try ResourceMapBuilder(kubeletRootDir: root.path, cluster: cluster)
             .build(for: Samples.pod(claims: [("c", "mixed")]))
         #expect(report.map.resources.map(\.name) == ["sriov/vf"])
         #expect(report.map.deviceIDs(of: "sriov/vf") == ["0000:3b:02.0"])
@@ -103,10 +103,10 @@ struct ResourceMapBuilderTests {
         defer { root.remove() }
         let cluster = CountingCluster(claims: [Samples.claim("pending", devices: nil)])
         let builder = ResourceMapBuilder(kubeletRootDir: root.path, cluster: cluster)
-        let error = await #expect(throws: DeviceReaderError.self) { try await builder.build(for: Samples.pod(claims: [("c", "pending")])) }
+        let error = #expect(throws: DeviceReaderError.self) { try builder.build(for: Samples.pod(claims: [("c", "pending")])) }
         #expect(error == .claimNotAllocated(ObjectKey(namespace: "vf-test9", name: "pending")))
         #expect(error?.description == "claim vf-test9/pending has no device allocation")
-        let missing = await #expect(throws: DeviceReaderError.self) { try await builder.build(for: Samples.pod(claims: [("c", "ghost")])) }
+        let missing = #expect(throws: DeviceReaderError.self) { try builder.build(for: Samples.pod(claims: [("c", "ghost")])) }
         #expect(missing?.description.contains("vf-test9/ghost") == true)
     }
 
@@ -118,14 +118,14 @@ struct ResourceMapBuilderTests {
         let pod = Samples.pod(uid: "pod-uid-1")
         let builder = ResourceMapBuilder(kubeletRootDir: root.path, cluster: nil)
 
-        let fromCheckpoint = try await builder.build(for: pod)
+        let fromCheckpoint = try builder.build(for: pod)
         #expect(fromCheckpoint.devicePluginSource == "checkpoint")
         #expect(fromCheckpoint.map.deviceIDs(of: "intel.com/sriov_netdevice") == ["0000:3b:02.3", "0000:3b:02.1", "0000:af:06.0"])
 
         try FileManager.default.createDirectory(atPath: root.path + "/pod-resources", withIntermediateDirectories: true)
         let answer = try PodResourcesAnswers.list([("vf-test9", "pod0", [.init(devices: [("intel.com/sriov_netdevice", ["0000:3b:02.9"])])])])
         let server = try await FakePodResourcesServer.start(socketPath: builder.podResourcesSocket) { _ in .message(answer) }
-        let fromSocket = try await builder.build(for: pod)
+        let fromSocket = try builder.build(for: pod)
         #expect(fromSocket.devicePluginSource == "pod-resources")
         #expect(fromSocket.map.deviceIDs(of: "intel.com/sriov_netdevice") == ["0000:3b:02.9"])
         #expect(server.recordedCalls.count == 1)
@@ -142,7 +142,7 @@ struct ResourceMapBuilderTests {
         let server = try await FakePodResourcesServer.start(socketPath: builder.podResourcesSocket) { _ in
             .failure(code: 14, message: "unavailable")
         }
-        let report = try await builder.build(for: Samples.pod(uid: "pod-uid-1"))
+        let report = try builder.build(for: Samples.pod(uid: "pod-uid-1"))
         #expect(report.devicePluginSource == "checkpoint")
         #expect(report.notes.first?.contains("grpc-status 14") == true, "\(report.notes)")
         await server.shutdown()
@@ -159,7 +159,7 @@ struct ResourceMapBuilderTests {
             devices: [("sriov1/vf", ["0000:3b:02.8"])],
             claims: [("vf-test9", "pod0-sriov1-abcde", [(driver, "node-1", "0000-3b-02-1")])])])])
         let server = try await FakePodResourcesServer.start(socketPath: builder.podResourcesSocket) { _ in .message(answer) }
-        let report = try await builder.build(for: twoClaimsPod)
+        let report = try builder.build(for: twoClaimsPod)
         #expect(report.map.deviceIDs(of: "sriov1/vf") == ["0000:3b:02.8", "0000:3b:02.1"])
         #expect(report.map.deviceIDs(of: "sriov2/vf") == ["0000:3b:02.2"])
         #expect(cluster.claimReads.map(\.name) == ["pod0-sriov2-fghij"], "only the claim kubelet did not describe")
@@ -173,7 +173,7 @@ struct ResourceMapBuilderTests {
         defer { root.remove() }
         try root.write(DRACheckpoint.relativePath, #"{"Data":"{}","Checksum":1}"#)
         let builder = ResourceMapBuilder(kubeletRootDir: root.path, cluster: twoClaimsCluster)
-        let error = await #expect(throws: DeviceReaderError.self) { try await builder.build(for: twoClaimsPod) }
+        let error = #expect(throws: DeviceReaderError.self) { try builder.build(for: twoClaimsPod) }
         #expect(error?.description.contains("\(root.path)/dra_manager_state") == true, "\(String(describing: error))")
         #expect(error?.description.contains("checksum mismatch") == true)
     }
@@ -188,8 +188,8 @@ struct ResourceMapBuilderTests {
         _ = server.seed(Samples.slice("node-2-sriov", node: "node-2", devices: [("0000-3b-02-1", "0000:5e:00.1", "sriov1/vf")]))
         try server.writeKubeconfig(to: root.path + "/kubeconfig", credential: .token("test-token"))
         let cluster = try APIServerClusterState.connect(kubeconfigPath: root.path + "/kubeconfig")
-        let report = try await ResourceMapBuilder(kubeletRootDir: root.path, cluster: cluster).build(for: twoClaimsPod)
-        await cluster.shutdown()
+        let report = try ResourceMapBuilder(kubeletRootDir: root.path, cluster: cluster).build(for: twoClaimsPod)
+        cluster.shutdown()
         await server.shutdown()
         #expect(report.map.deviceIDs(of: "sriov1/vf") == ["0000:3b:02.1"])
         #expect(server.requestCount(method: "GET", pathPrefix: "/apis/resource.k8s.io/v1/namespaces/vf-test9/resourceclaims/") == 2)

@@ -25,9 +25,8 @@ final class CapturedLog: @unchecked Sendable {
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-                 file: String, function: String, line: UInt) {
-            log.append("[\(level)] \(message)")
+        func log(event: LogEvent) {
+            log.append("[\(event.level)] \(event.message)")
         }
     }
 }
@@ -87,6 +86,11 @@ final class CapturedLog: @unchecked Sendable {
 
     func claimWrites(_ cluster: InMemoryCluster) -> [ClaimDeviceStatus] { cluster.claimStatusWrites }
 
+    /// The claim's `status.devices`, none when it has none.
+    static func claimDevices(_ cluster: InMemoryCluster) -> [JSONValue] {
+        cluster.snapshot.claims[claim]?.json["status"]?["devices"]?.arrayValue ?? []
+    }
+
     @Test func eachNetworkGetsTheNextVFOfTheExtendedResource() throws {
         let cluster = Self.cluster()
         let f = try Self.fixture(cluster)
@@ -144,7 +148,7 @@ final class CapturedLog: @unchecked Sendable {
         #expect(Array(cluster.snapshot.writes.dropFirst(writes)) == [.claimDeviceStatus(ClaimDeviceStatus(
             claim: Self.claim, fieldManager: "multus-swift-c0ffee", apiVersion: "v1", entries: [],
             released: [Self.key("vf-3"), Self.key("vf-1")]))])
-        #expect((cluster.snapshot.claims[Self.claim]?.json["status"]?["devices"]?.arrayValue ?? []).isEmpty)
+        #expect(Self.claimDevices(cluster).isEmpty)
         try f.del()
         try f.del()
         #expect(cluster.snapshot.writes.count == writes + 1)
@@ -194,7 +198,7 @@ final class CapturedLog: @unchecked Sendable {
         #expect(Array(cluster.snapshot.writes.dropFirst(writes)) == [.claimDeviceStatus(ClaimDeviceStatus(
             claim: Self.claim, fieldManager: "multus-swift-c0ffee", apiVersion: "v1", entries: [],
             released: [Self.key("vf-3"), Self.key("vf-1")]))])
-        #expect((cluster.snapshot.claims[Self.claim]?.json["status"]?["devices"]?.arrayValue ?? []).isEmpty)
+        #expect(Self.claimDevices(cluster).isEmpty)
     }
 
     @Test func aFailedNetworkStatusWriteRollsBackAndReleasesWhatTheBatchWroteIntoTheClaim() throws {
@@ -206,7 +210,7 @@ final class CapturedLog: @unchecked Sendable {
         #expect(f.executor.calls("DEL").count == 3)
         #expect(claimWrites(cluster).map(\.entries.count) == [2, 0])
         #expect(claimWrites(cluster).last?.released == [Self.key("vf-3"), Self.key("vf-1")])
-        #expect((cluster.snapshot.claims[Self.claim]?.json["status"]?["devices"]?.arrayValue ?? []).isEmpty)
+        #expect(Self.claimDevices(cluster).isEmpty)
     }
 
     /// Both caches gone: the plan rebuilt from the pod assigns the extended resource's VFs exactly as ADD did.

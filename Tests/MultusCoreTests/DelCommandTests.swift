@@ -144,7 +144,7 @@ import Testing
               "DeviceIDs":{"0":["0000:03:00.1","0000:03:00.2"]},"AllocResp":""}],"RegisteredDevices":{}},"Checksum":0}
             """#)
         withKubelet.config.kubeletRootDir = f.dir.file("kubelet")
-        try AddCommand(invocation: withKubelet.invocation(.add)).run()
+        _ = try AddCommand(invocation: withKubelet.invocation(.add)).run()
         let added = withKubelet.executor.calls("ADD").map { $0.stdin["deviceID"]?.stringValue }
         try FileSystem.remove(f.scratchFile)
         TemporaryDirectory.removeTree(f.dir.file("cni/results"))
