@@ -107,6 +107,10 @@ let package = Package(
         ]),
         .testTarget(name: "MultusCoreTests", dependencies: ["MultusCore", "SystemSupport", "TestSupport"]),
         .testTarget(name: "MultusLoggingTests", dependencies: ["MultusLogging", "SystemSupport"]),
+        .testTarget(name: "MultusDaemonTests", dependencies: [
+            "MultusDaemon", "CNISpec", "KubeAPI", "KubeAPIServerDouble", "SystemSupport", "TestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "MultusInstallTests", dependencies: ["MultusInstall", "CNISpec", "SystemSupport", "TestSupport"]),
         // End to end: the built binary, the reference plugins, real namespaces.
         .testTarget(name: "Conformance", dependencies: ["CNISpec", "KubeAPIServerDouble", "SystemSupport", "UnaryGRPC", "ProtobufWire"],

@@ -35,7 +35,7 @@ final class CNIServer: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.cluster = cluster
-        executor = ProcessPluginExecutor(rootDirectory: config.chrootDir.flatMap { $0 == "/" ? nil : $0 })
+        executor = ProcessPluginExecutor(rootDirectory: config.chrootDir)
     }
 
     var isShuttingDown: Bool { shuttingDown.load(ordering: .sequentiallyConsistent) }

@@ -27,12 +27,14 @@ final class DaemonClusterState: ClusterState {
     let clients: KubeClients
     let metrics: DaemonMetrics
     let expectedPodUID: String?
-    let podWait: Duration = .milliseconds(2500)
+    let podWait: Duration
     let podPoll: Duration = .milliseconds(50)
     private let leased = Mutex<(state: APIServerClusterState, made: Duration)?>(nil)
 
-    init(caches: WatchCaches, clients: KubeClients, metrics: DaemonMetrics, expectedPodUID: String?) {
+    init(caches: WatchCaches, clients: KubeClients, metrics: DaemonMetrics, expectedPodUID: String?,
+         podWait: Duration = .milliseconds(2500)) {
         self.caches = caches
+        self.podWait = podWait
         self.clients = clients
         self.metrics = metrics
         self.expectedPodUID = expectedPodUID
