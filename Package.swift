@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "MultusCoreTests", dependencies: ["MultusCore", "SystemSupport", "TestSupport"]),
         .testTarget(name: "MultusLoggingTests", dependencies: ["MultusLogging", "SystemSupport"]),
         .testTarget(name: "MultusDaemonTests", dependencies: [
-            "MultusDaemon", "CNISpec", "KubeAPI", "KubeAPIServerDouble", "SystemSupport", "TestSupport",
+            "MultusDaemon", "MultusInstall", "CNISpec", "KubeAPI", "KubeAPIServerDouble", "SystemSupport", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "MultusInstallTests", dependencies: ["MultusInstall", "CNISpec", "SystemSupport", "TestSupport"]),

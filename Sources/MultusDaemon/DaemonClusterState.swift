@@ -129,14 +129,14 @@ extension ClusterWrite {
         switch self {
         case .networkStatus: "PATCH"
         case .event: "POST"
-        default: "WRITE"
+        case .claimDeviceStatus: "APPLY"
         }
     }
     var resource: String {
         switch self {
         case .networkStatus: "pods/status"
         case .event: "events"
-        default: "other"
+        case .claimDeviceStatus: "resourceclaims/status"
         }
     }
 }

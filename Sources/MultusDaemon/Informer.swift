@@ -1,6 +1,7 @@
 import CNISpec
 import KubeAPI
 import Logging
+import MultusInstall
 import SystemSupport
 
 /// Keeps one `ObjectCache` current as client-go's reflector does: LIST (the
@@ -15,10 +16,13 @@ struct Informer: Sendable {
     let clients: KubeClients
     let metrics: DaemonMetrics
     let logger: Logger
+    /// Ends the loop (seen between rounds and at the next event; the daemon
+    /// itself just exits).
+    var stop = StopFlag()
     var initialBackoff: Duration = .milliseconds(200)
     var maximumBackoff: Duration = .seconds(30)
 
-    /// Runs until the process ends (on its own thread).
+    /// Runs until `stop` (on its own thread).
     func run() {
         let clock = SystemTime()
         var backoff = initialBackoff
@@ -27,11 +31,13 @@ struct Informer: Sendable {
         var clientMade = Duration.zero
         func failed(_ what: String, _ error: KubeError) {
             metrics.apiError(resource: cache.resource)
+            guard !stop.isStopped else { return }
             logger.error("\(cache.resource) \(what) failed: \(error); again in \(backoff.milliseconds) ms")
-            clock.sleep(for: backoff)
+            stop.sleep(backoff)
             backoff = min(backoff * 2, maximumBackoff)
         }
-        while true {
+        defer { client?.shutdown() }
+        while !stop.isStopped {
             if client == nil || clock.now - clientMade > clients.maximumAge {
                 client?.shutdown()
                 do { client = try clients.makeClient() } catch {
@@ -68,11 +74,11 @@ struct Informer: Sendable {
                     }
                     if let next = event.resourceVersion { version = next }
                     backoff = initialBackoff
-                    return true
+                    return !stop.isStopped
                 }
                 // A stream that ends at once, again and again, must not spin.
                 if clock.now - started < .seconds(1) {
-                    clock.sleep(for: backoff)
+                    stop.sleep(backoff)
                     backoff = min(backoff * 2, maximumBackoff)
                 }
             } catch where error.isGone {

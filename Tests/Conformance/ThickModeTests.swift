@@ -26,9 +26,9 @@ struct ThickModeTests {
             try t.startDaemon()
             let conflist = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: t.netd + "/00-multus.conflist"))))
             #expect(conflist["name"] == "multus-cni-network")
-            #expect(conflist["plugins"]?[0]?["type"] == "multus-shim")
-            #expect(conflist["plugins"]?[0]?["clusterNetwork"]?.stringValue == t.netd + "/10-cluster.conf")
-            #expect(conflist["plugins"]?[0]?["daemonSocketDir"]?.stringValue == t.socketDir)
+            #expect(conflist["plugins"]?.arrayValue?.first?["type"] == "multus-shim")
+            #expect(conflist["plugins"]?.arrayValue?.first?["clusterNetwork"]?.stringValue == t.netd + "/10-cluster.conf")
+            #expect(conflist["plugins"]?.arrayValue?.first?["daemonSocketDir"]?.stringValue == t.socketDir)
 
             let add = try t.shimCall("ADD")
             #expect(add.status == 0, "\(add.stdout) \(t.output)")

@@ -3,6 +3,7 @@ import KubeAPI
 import KubeAPIServerDouble
 import Logging
 import SystemSupport
+import MultusInstall
 import TestSupport
 import Testing
 @testable import MultusDaemon
@@ -12,7 +13,7 @@ import Glibc
 
 enum Manifest {
     static func pod(_ name: String, node: String, uid: String? = nil, networks: String? = nil) -> JSONValue {
-        var metadata: JSONObject = ["name": .string(name), "namespace": "apps"]
+        var metadata = JSONObject([("name", .string(name)), ("namespace", "apps")])
         if let uid { metadata["uid"] = .string(uid) }
         if let networks { metadata["annotations"] = ["k8s.v1.cni.cncf.io/networks": .string(networks)] }
         return ["apiVersion": "v1", "kind": "Pod", "metadata": .object(metadata), "spec": ["nodeName": .string(node)]]
@@ -25,16 +26,18 @@ enum Manifest {
 }
 
 /// A started double, a kubeconfig for it, the daemon's clients; work off the async pool.
-func withCluster(_ body: @escaping @Sendable (KubeAPIServerDouble, KubeClients) throws -> Void) async throws {
+func withCluster(_ body: @escaping @Sendable (KubeAPIServerDouble, KubeClients, StopFlag) throws -> Void) async throws {
     let dir = TemporaryDirectory()
     defer { dir.remove() }
     let pki = try KubeAPIServerDouble.makeTestPKI(in: dir.file("pki"))
     let double = try await KubeAPIServerDouble.start(pki: pki)
     try double.writeKubeconfig(to: dir.file("kubeconfig"), credential: .token("test-token"))
     let clients = KubeClients(kubeconfigPath: dir.file("kubeconfig"))
+    let stop = StopFlag()
     let result: Result<Void, any Error> = await withCheckedContinuation { continuation in
-        Threads.detach { continuation.resume(returning: Result { try body(double, clients) }) }
+        Threads.detach { continuation.resume(returning: Result { try body(double, clients, stop) }) }
     }
+    stop.stop()
     await double.shutdown()
     try result.get()
 }
@@ -51,12 +54,13 @@ func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
 
 @Suite(.serialized) struct InformerTests {
     @Test func listsThenFollowsTheWatchScopedToTheNode() async throws {
-        try await withCluster { double, clients in
+        try await withCluster { double, clients, stop throws in
             double.seed(Manifest.pod("here", node: "node-1"))
             double.seed(Manifest.pod("there", node: "node-2"))
             let cache = ObjectCache(resource: "pods")
             let informer = Informer(cache: cache, path: WatchCaches.podPath, fieldSelector: "spec.nodeName=node-1",
-                                    trim: PlanningFields.pod, clients: clients, metrics: DaemonMetrics(), logger: Logger(label: "t"))
+                                    trim: PlanningFields.pod, clients: clients, metrics: DaemonMetrics(), logger: Logger(label: "t"),
+                                    stop: stop)
             Threads.detach { informer.run() }
             #expect(eventually { cache.isSynced })
             #expect(cache.count == 1)
@@ -76,12 +80,12 @@ func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
     /// The server ends the stream; after a compaction the next WATCH gets 410
     /// Gone, and the informer lists again, seeing what changed meanwhile.
     @Test func relistsAfterGone() async throws {
-        try await withCluster { double, clients in
+        try await withCluster { double, clients, stop throws in
             double.seed(Manifest.nad("one"))
             let cache = ObjectCache(resource: "network-attachment-definitions")
             let metrics = DaemonMetrics()
             let informer = Informer(cache: cache, path: WatchCaches.nadPath, fieldSelector: nil, trim: PlanningFields.nad,
-                                    clients: clients, metrics: metrics, logger: Logger(label: "t"))
+                                    clients: clients, metrics: metrics, logger: Logger(label: "t"), stop: stop)
             Threads.detach { informer.run() }
             #expect(eventually { cache.isSynced && double.watchCount == 1 })
             double.injectFault(.status(410), method: "GET", path: WatchCaches.nadPath)
@@ -96,11 +100,11 @@ func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
 }
 
 @Suite(.serialized) struct DaemonClusterStateTests {
-    func caches(_ double: KubeAPIServerDouble, _ clients: KubeClients) -> WatchCaches {
+    func caches(_ double: KubeAPIServerDouble, _ clients: KubeClients, _ stop: StopFlag) -> WatchCaches {
         let caches = WatchCaches(pods: ObjectCache(resource: "pods"), nads: ObjectCache(resource: "network-attachment-definitions"))
         for (cache, path, trim) in [(caches.pods, WatchCaches.podPath, PlanningFields.pod), (caches.nads, WatchCaches.nadPath, PlanningFields.nad)] {
             let informer = Informer(cache: cache, path: path, fieldSelector: nil, trim: trim, clients: clients,
-                                    metrics: DaemonMetrics(), logger: Logger(label: "t"))
+                                    metrics: DaemonMetrics(), logger: Logger(label: "t"), stop: stop)
             Threads.detach { informer.run() }
         }
         _ = eventually { caches.pods.isSynced && caches.nads.isSynced }
@@ -108,36 +112,36 @@ func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
     }
 
     @Test func aWarmReadAsksNothingAndAMissWaitsThenReadsLive() async throws {
-        try await withCluster { double, clients in
+        try await withCluster { double, clients, stop throws in
             double.seed(Manifest.pod("web", node: "node-1", uid: "u1"))
             double.seed(Manifest.nad("net"))
-            let caches = caches(double, clients)
+            let caches = caches(double, clients, stop)
             double.resetCounters()
             let state = DaemonClusterState(caches: caches, clients: clients, metrics: DaemonMetrics(), expectedPodUID: "u1",
                                            podWait: .milliseconds(300))
             defer { state.shutdown() }
             #expect(try state.pod(ObjectKey(namespace: "apps", name: "web"))?.metadata.uid == "u1")
             #expect(try state.networkAttachmentDefinition(ObjectKey(namespace: "apps", name: "net")) != nil)
-            #expect(double.requests.isEmpty)
+            #expect(double.requests.filter { $0.query["watch"] == nil }.isEmpty)
 
             // Absent: waited for, then one live GET (404 → nil).
             let clock = SystemTime()
             let started = clock.now
             #expect(try state.pod(ObjectKey(namespace: "apps", name: "gone")) == nil)
             #expect(clock.now - started >= .milliseconds(300))
-            #expect(double.requests.map(\.path) == ["/api/v1/namespaces/apps/pods/gone"])
+            #expect(double.requests.filter { $0.query["watch"] == nil }.map(\.path) == ["/api/v1/namespaces/apps/pods/gone"])
             // A NAD the cache lacks is read live.
             #expect(try state.networkAttachmentDefinition(ObjectKey(namespace: "apps", name: "nope")) == nil)
-            #expect(double.requests.count == 2)
+            #expect(double.requests.filter { $0.query["watch"] == nil }.count == 2)
         }
     }
 
     /// A pod recreated under its name (StatefulSet): the cached one has the old
     /// UID, so the request waits for the new one rather than failing.
     @Test func aCachedPodWithAnotherUIDIsWaitedFor() async throws {
-        try await withCluster { double, clients in
+        try await withCluster { double, clients, stop throws in
             double.seed(Manifest.pod("db-0", node: "node-1", uid: "old"))
-            let caches = caches(double, clients)
+            let caches = caches(double, clients, stop)
             let state = DaemonClusterState(caches: caches, clients: clients, metrics: DaemonMetrics(), expectedPodUID: "new")
             defer { state.shutdown() }
             Threads.detach {
@@ -146,7 +150,7 @@ func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
             }
             double.resetCounters()
             #expect(try state.pod(ObjectKey(namespace: "apps", name: "db-0"))?.metadata.uid == "new")
-            #expect(double.requests.isEmpty)
+            #expect(double.requests.filter { $0.query["watch"] == nil }.isEmpty)
         }
     }
 }

@@ -109,7 +109,7 @@ import Testing
         let m = try manager(#"{"cniConfigDir":"\#(dir.file("net.d"))"}"#, dir)
         #expect(try m.reconcile())
         let list = try JSONValue(parsing: Array(dir.read("net.d/00-multus.conflist")!.utf8))
-        #expect(list["plugins"]?[0]?["type"] == "multus-shim")
+        #expect(list["plugins"]?.arrayValue?.first?["type"] == "multus-shim")
         try dir.write("net.d/10-br.conf", #"{"cniVersion":"0.3.1","name":"br","type":"bridge"}"#)
         let strict = try manager(#"{"cniVersion":"1.0.0","cniConfigDir":"\#(dir.file("net.d"))"}"#, dir)
         #expect(throws: CNIError.self) { try strict.reconcile() }

@@ -15,7 +15,7 @@ func socketPair() -> (StreamSocket, StreamSocket) {
     return (StreamSocket(fd: fds[0]), StreamSocket(fd: fds[1]))
 }
 
-let soon = { SystemTime().now + .seconds(5) }
+func soon() -> Duration { SystemTime().now + .seconds(5) }
 
 @Suite struct HTTPWireTests {
     @Test func aRequestWithContentLength() throws {
@@ -78,7 +78,7 @@ let soon = { SystemTime().now + .seconds(5) }
             #expect(outcome.exitStatus == 0, "\(outcome.stdout)")
             let printed = try JSONValue(parsing: Array(outcome.stdout.utf8))
             #expect(printed["cniVersion"] == "0.3.1")
-            #expect(printed["ips"]?[0]?["version"] == "4")
+            #expect(printed["ips"]?.arrayValue?.first?["version"] == "4")
             let request = try #require(seen.withLock { $0 })
             #expect(request["env"]?["CNI_COMMAND"] == "ADD")
             #expect(request["env"]?["CNI_ARGS"] == "K8S_POD_NAMESPACE=a;K8S_POD_NAME=b")
