@@ -151,27 +151,32 @@ struct ThickModeTests {
             func args(_ pod: (name: String, netns: String, uid: String)) -> String {
                 "IgnoreUnknown=1;K8S_POD_NAMESPACE=apps;K8S_POD_NAME=\(pod.name);K8S_POD_INFRA_CONTAINER_ID=c-\(pod.name);K8S_POD_UID=\(pod.uid)"
             }
-            let outputs = try await withThrowingTaskGroup(of: Harness.Output.self) { group in
-                for pod in pods {
-                    group.addTask { try t.shimCall("ADD", containerID: "c-\(t.sandbox.id)-\(pod.name)", netns: pod.netns, args: args(pod)) }
+            // Two rounds of 20 at once: whatever a request holds must be given back.
+            for _ in 0..<2 {
+                let outputs = try await withThrowingTaskGroup(of: Harness.Output.self) { group in
+                    for pod in pods {
+                        group.addTask { try t.shimCall("ADD", containerID: "c-\(t.sandbox.id)-\(pod.name)", netns: pod.netns, args: args(pod)) }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
                 }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
-            #expect(outputs.allSatisfy { $0.status == 0 }, "\(outputs.filter { $0.status != 0 }.map(\.stdout))")
-            #expect(t.objectGets().isEmpty, "warm ADDs read \(t.objectGets())")
-            for pod in pods { #expect(try t.sandbox.interfaces(in: pod.netns.split(separator: "/").last.map(String.init)) == ["eth0", "net1"]) }
-            let dels = try await withThrowingTaskGroup(of: Harness.Output.self) { group in
-                for pod in pods {
-                    group.addTask { try t.shimCall("DEL", containerID: "c-\(t.sandbox.id)-\(pod.name)", netns: pod.netns, args: args(pod)) }
+                #expect(outputs.allSatisfy { $0.status == 0 }, "\(outputs.filter { $0.status != 0 }.map(\.stdout))")
+                #expect(t.objectGets().isEmpty, "warm ADDs read \(t.objectGets())")
+                for pod in pods { #expect(try t.sandbox.interfaces(in: pod.netns.split(separator: "/").last.map(String.init)) == ["eth0", "net1"]) }
+                let dels = try await withThrowingTaskGroup(of: Harness.Output.self) { group in
+                    for pod in pods {
+                        group.addTask { try t.shimCall("DEL", containerID: "c-\(t.sandbox.id)-\(pod.name)", netns: pod.netns, args: args(pod)) }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
                 }
-                return try await group.reduce(into: []) { $0.append($1) }
+                #expect(dels.allSatisfy { $0.status == 0 }, "\(dels.filter { $0.status != 0 }.map(\.stdout))")
+                #expect(t.sandbox.reservedAddresses().isEmpty)
+                #expect(t.sandbox.cacheFiles().isEmpty)
+                for pod in pods { #expect(try t.sandbox.interfaces(in: pod.netns.split(separator: "/").last.map(String.init)).isEmpty) }
             }
-            #expect(dels.allSatisfy { $0.status == 0 }, "\(dels.filter { $0.status != 0 }.map(\.stdout))")
-            #expect(t.sandbox.reservedAddresses().isEmpty)
-            #expect(t.sandbox.cacheFiles().isEmpty)
             usleep(200_000)
             let after = Self.resources(of: daemon.pid)
-            #expect(after.fds == before.fds, "descriptors \(before.fds) → \(after.fds)")
+            // At most the pooled API connections (8) and the request log file stay open.
+            #expect(after.fds <= before.fds + 9, "descriptors \(before.fds) → \(after.fds)")
             #expect(after.threads <= before.threads + 1, "threads \(before.threads) → \(after.threads)")
             #expect(after.children == 0, "plugins still running: \(after.children)")
         }
