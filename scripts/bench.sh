@@ -20,6 +20,12 @@
 #  - API requests and connections: counted by the Kubernetes API server double
 #    (kube-api-double), dumped after each CNI call.
 #  - wall times (hyperfine) are noisy on a shared machine and labelled so.
+#  - daemon mode (multus-swift only: Go's daemon reads its service account from
+#    a fixed path): the binary as multus-daemon against the double seeded with
+#    110 pods on the node, 300 on other nodes and 1,000 NADs, shaped like real
+#    objects (containers, env, managed fields); its RSS (VmRSS, VmHWM) after
+#    the caches synced and after DAEMON_RUNS ADD+DEL rounds; the requests of a
+#    warm ADD; ADD latency (hyperfine, DEL before each) thin vs through the shim.
 # Creates msw-bench* namespaces and links and removes them on exit.
 set -euo pipefail
 case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
@@ -35,13 +41,20 @@ NS=msw-bench
 TRACE="$ROOT/scripts/bench-trace.py"
 DIR=
 DOUBLE_PID=
+DAEMON_PID=
+DAEMON_RUNS=${DAEMON_RUNS:-200}   # ADD+DEL rounds through the daemon before its RSS is read again
 
 need() {
   [ "$(id -u)" -eq 0 ] || { echo "the benchmark creates namespaces and links: run it as root" >&2; exit 1; }
   local tool
-  for tool in valgrind hyperfine jq python3 strip; do
+  for tool in valgrind hyperfine jq python3 strip curl; do
     command -v "$tool" >/dev/null || { echo "$tool is missing (make deps)" >&2; exit 1; }
   done
+}
+
+stop_daemon() {
+  [ -z "$DAEMON_PID" ] || { kill "$DAEMON_PID" 2>/dev/null || true; wait "$DAEMON_PID" 2>/dev/null || true; }
+  DAEMON_PID=
 }
 
 stop_double() {
@@ -51,11 +64,13 @@ stop_double() {
 
 # On exit: the double always stops; BENCH_KEEP=1 keeps the namespace, links and work folder.
 finish() {
+  stop_daemon
   stop_double
   [ -n "${BENCH_KEEP:-}" ] && echo "kept: $DIR and namespace $NS" >&2 || cleanup
 }
 
 cleanup() {
+  stop_daemon
   stop_double
   ip netns del "$NS" 2>/dev/null || true
   ip link del msw-bench-m 2>/dev/null || true
@@ -128,6 +143,47 @@ write_manifests() {
       spec: {nodeName: "bench-node", containers: [{name: "c", image: "busybox"}]}, status: {phase: "Pending"}}' \
       > "$DIR/manifests/pod-bench-$n.json"
   done
+  write_bulk_manifests
+}
+
+# The daemon's memory figure: 110 pods on bench-node, 300 elsewhere, 1,000
+# NADs, as one List. Pods carry what real ones do (containers with env and
+# mounts, labels, managed fields, status), so trimming shows.
+write_bulk_manifests() {
+  python3 - "$DIR/manifests/bulk.json" <<'PY'
+import json, sys
+items = []
+def pod(i, node):
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": f"bulk-{node}-{i}", "namespace": f"team-{i % 20}",
+                         "labels": {"app": f"app-{i}", "pod-template-hash": "5d9c7b8f6", "tier": "backend"},
+                         "annotations": {"k8s.v1.cni.cncf.io/networks": f"nad-{i % 1000}",
+                                         "kubectl.kubernetes.io/restartedAt": "2026-11-30T10:00:00Z"},
+                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": f"app-{i}-5d9c7b8f6",
+                                              "uid": f"0000-{i}", "controller": True}],
+                         "managedFields": [{"manager": "kube-controller-manager", "operation": "Update", "apiVersion": "v1",
+                                            "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:labels": {"f:app": {}, "f:tier": {}}},
+                                                                                  "f:spec": {"f:containers": {"k:{\"name\":\"app\"}": {".": {}, "f:image": {}, "f:env": {}}}}}}]},
+            "spec": {"nodeName": node, "serviceAccountName": "default", "restartPolicy": "Always",
+                     "containers": [{"name": "app", "image": f"registry.example/app-{i}:1.2.3",
+                                     "args": ["--port=8080", "--log-level=info"],
+                                     "env": [{"name": f"VAR_{k}", "value": "x" * 40} for k in range(12)],
+                                     "ports": [{"containerPort": 8080, "protocol": "TCP"}],
+                                     "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
+                                     "volumeMounts": [{"name": "token", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}]}],
+                     "volumes": [{"name": "token", "projected": {"sources": [{"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}}]}}]},
+            "status": {"phase": "Running", "podIP": f"10.{i % 250}.0.{i % 200}", "hostIP": "192.0.2.1",
+                       "conditions": [{"type": t, "status": "True"} for t in ["Initialized", "Ready", "ContainersReady", "PodScheduled"]]}}
+for i in range(110): items.append(pod(i, "bench-node"))
+for i in range(300): items.append(pod(i, f"other-{i % 10}"))
+for i in range(1000):
+    config = {"cniVersion": "1.0.0", "type": "macvlan", "master": "eth1", "mode": "bridge",
+              "ipam": {"type": "host-local", "subnet": f"10.{100 + i // 250}.{i % 250}.0/24"}}
+    items.append({"apiVersion": "k8s.cni.cncf.io/v1", "kind": "NetworkAttachmentDefinition",
+                  "metadata": {"name": f"bulk-nad-{i}", "namespace": f"team-{i % 20}"},
+                  "spec": {"config": json.dumps(config)}})
+json.dump({"apiVersion": "v1", "kind": "List", "items": items}, open(sys.argv[1], "w"))
+PY
 }
 
 write_configs() {
@@ -362,6 +418,89 @@ measure_wall() {
   done
 }
 
+# --- daemon mode ---------------------------------------------------------------
+
+# The daemon from a daemon config in $DIR/daemon, against the double, watching
+# bench-node; the shim's config names the same delegates as the thin "api" one.
+start_daemon() {
+  local d="$DIR/daemon"
+  mkdir -p "$d/bin" "$d/net.d" "$d/run"
+  ln -sf "${META[swift]}" "$d/bin/multus-daemon"
+  ln -sf "${META[swift]}" "$d/bin/multus-shim"
+  jq --arg run "$d/run" '.type = "multus-shim" | .daemonSocketDir = $run | del(.kubeconfig)' "$DIR/swift-api.json" > "$d/shim.json"
+  cp "$d/shim.json" "$d/multus.conf"
+  jq -n --arg d "$d" --arg kube "$DIR/double/kubeconfig" --arg conf "$d/multus.conf" \
+    '{cniVersion: "1.0.0", logLevel: "error", logToStderr: false, logFile: ($d + "/daemon.log"), cniConfigDir: ($d + "/net.d"),
+      multusConfigFile: $conf, socketDir: ($d + "/run"), kubeconfig: $kube}' > "$d/daemon-config.json"
+  MULTUS_NODE_NAME=bench-node "$d/bin/multus-daemon" -config "$d/daemon-config.json" > "$d/daemon.out" 2>&1 &
+  DAEMON_PID=$!
+  local i
+  for i in $(seq 300); do
+    curl -sf --unix-socket "$d/run/multus.sock" http://daemon/readyz > /dev/null 2>&1 && return
+    sleep 0.1
+  done
+  echo "the daemon did not start:" >&2; cat "$d/daemon.out" "$d/daemon.log" >&2; stop_daemon
+}
+
+shim_call() {  # shim_call COMMAND POD: as cni() does, through the shim
+  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin CNI_COMMAND="$1" CNI_CONTAINERID="bench-$2" \
+    CNI_NETNS="/var/run/netns/$NS" CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni \
+    CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=$2;K8S_POD_INFRA_CONTAINER_ID=bench-$2" \
+    "$DIR/daemon/bin/multus-shim" < "$DIR/daemon/shim.json" > "$DIR/out" 2>> "$DIR/stderr"
+}
+
+rss_of() { awk -v f="$2" '$1 == f":" { print $2 }' "/proc/$1/status"; }
+
+measure_daemon() {
+  [ -n "$DOUBLE_PID" ] || return 0
+  echo "  daemon mode: memory, requests, latency" >&2
+  start_daemon
+  [ -n "$DAEMON_PID" ] || return 0
+  sleep 1
+  FIG[daemon-rss-start]=$(rss_of "$DAEMON_PID" VmRSS)
+  FIG[daemon-cache]=$(curl -s --unix-socket "$DIR/daemon/run/multus.sock" http://daemon/healthz > /dev/null; \
+    jq -r '.items | length' "$DIR/manifests/bulk.json")
+  double_log "$DIR/requests.skip"
+  shim_call ADD bench-2 || echo "  daemon ADD failed: $(head -c 300 "$DIR/out")" >&2
+  double_log "$DIR/requests.daemon.add"
+  shim_call DEL bench-2 || true
+  double_log "$DIR/requests.daemon.del"
+  FIG[daemon-req-add]=$(count_of "$DIR/requests.daemon.add")
+  FIG[daemon-req-del]=$(count_of "$DIR/requests.daemon.del")
+  local i
+  for i in $(seq "$DAEMON_RUNS"); do shim_call ADD bench-2 || true; shim_call DEL bench-2 || true; done
+  FIG[daemon-rss-after]=$(rss_of "$DAEMON_PID" VmRSS)
+  FIG[daemon-hwm]=$(rss_of "$DAEMON_PID" VmHWM)
+  # ADD latency, DEL (untimed) before each: thin with kubeconfig vs through the daemon.
+  printf '#!/bin/sh\nexport CNI_COMMAND=$1 CNI_CONTAINERID=bench-lat CNI_NETNS=/var/run/netns/%s CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=bench-2"\nexec %s < %s >/dev/null\n' \
+    "$NS" "${META[swift]}" "$DIR/swift-api.json" > "$DIR/lat-thin.sh"
+  printf '#!/bin/sh\nexport CNI_COMMAND=$1 CNI_CONTAINERID=bench-lat CNI_NETNS=/var/run/netns/%s CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=bench-2"\nexec %s < %s >/dev/null\n' \
+    "$NS" "$DIR/daemon/bin/multus-shim" "$DIR/daemon/shim.json" > "$DIR/lat-daemon.sh"
+  chmod +x "$DIR/lat-thin.sh" "$DIR/lat-daemon.sh"
+  local kind
+  for kind in thin daemon; do
+    hyperfine -N --warmup 3 --runs "$RUNS" --prepare "$DIR/lat-$kind.sh DEL" --export-json "$DIR/lat.json" \
+      "$DIR/lat-$kind.sh ADD" > /dev/null 2>> "$DIR/stderr" || true
+    "$DIR/lat-$kind.sh" DEL || true
+    FIG[lat-$kind]=$(mean_ms "$DIR/lat.json")
+  done
+  stop_daemon
+}
+
+report_daemon() {
+  [ -n "${FIG[daemon-rss-start]:-}" ] || return 0
+  echo
+  echo "== daemon mode (multus-swift): 110 pods on the node, 300 elsewhere, 1,000 NADs in the cluster"
+  printf '%-56s %14s\n' "daemon RSS, caches synced (VmRSS)" "$(show "${FIG[daemon-rss-start]}" MiB)"
+  printf '%-56s %14s\n' "daemon RSS after $DAEMON_RUNS ADD+DEL rounds (VmRSS)" "$(show "${FIG[daemon-rss-after]}" MiB)"
+  printf '%-56s %14s\n' "  peak (VmHWM)" "$(show "${FIG[daemon-hwm]}" MiB)"
+  printf '%-56s %14s\n' "API requests per warm ADD, pod with 2 NADs" "${FIG[daemon-req-add]}"
+  printf '%-56s %14s\n' "API requests per DEL" "${FIG[daemon-req-del]}"
+  echo "  daemon, ADD of the 2-NAD pod:"; what "$DIR/requests.daemon.add"
+  printf '%-56s %14s\n' "ADD latency, 2 NADs, thin (kubeconfig, TLS; wall)" "$(show "${FIG[lat-thin]:-}" ms)"
+  printf '%-56s %14s\n' "ADD latency, 2 NADs, through the shim and the daemon" "$(show "${FIG[lat-daemon]:-}" ms)"
+}
+
 # --- report ------------------------------------------------------------------
 
 report() {
@@ -410,6 +549,7 @@ report() {
     printf '%-56s %14s %14s %14s\n' "  overhead over the plugins alone" "$(show "${FIG["overhead-$conf|swift"]:-}" ms)" \
       "$(show "${FIG["overhead-$conf|go"]:-}" ms)" "-"
   done
+  report_daemon
   echo
   echo "== every run (the tables show medians)"
   local key
@@ -442,6 +582,7 @@ main() {
   measure_instructions
   measure_traced
   measure_wall
+  measure_daemon
   report
 }
 main

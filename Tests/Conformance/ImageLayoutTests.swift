@@ -153,7 +153,7 @@ struct ImageLayoutTests {
         try fm.removeItem(atPath: sa + "/ca.crt")
         try fm.copyItem(atPath: pki.caCertificatePath, toPath: sa + "/ca.crt")
 
-        let mounts = "mount --rbind / \(root.path)/hostroot && mount --bind /run/netns \(root.path)/run/netns"
+        let mounts = "mount --rbind / \(root.path)/hostroot && mount --rbind /run/netns \(root.path)/run/netns"
             + " && mount --bind \(Harness.pluginDir) \(root.path)/usr/lib/cni"
         let daemon = try Daemon("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c",
                                                      "\(mounts) && exec /usr/sbin/chroot \(root.path) /usr/src/multus-cni/bin/multus-daemon"],
