@@ -25,7 +25,11 @@
 #    110 pods on the node, 300 on other nodes and 1,000 NADs, shaped like real
 #    objects (containers, env, managed fields); its RSS (VmRSS, VmHWM) after
 #    the caches synced and after DAEMON_RUNS ADD+DEL rounds; the requests of a
-#    warm ADD; ADD latency (hyperfine, DEL before each) thin vs through the shim.
+#    warm ADD; ADD latency (hyperfine, DEL before each) thin vs through the shim,
+#    and the daemon's own handling time (its latency histogram). With Go Multus
+#    (GO_MULTUS_DAEMON, or multus-daemon beside GO_MULTUS_BIN or in
+#    .build-go/bin), Go's daemon the same way (its service account from a
+#    folder bound in a private mount namespace), with Go's shim.
 # Creates msw-bench* namespaces and links and removes them on exit.
 set -euo pipefail
 case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
@@ -431,7 +435,7 @@ start_daemon() {
   cp "$d/shim.json" "$d/multus.conf"
   jq -n --arg d "$d" --arg kube "$DIR/double/kubeconfig" --arg conf "$d/multus.conf" \
     '{cniVersion: "1.0.0", logLevel: "error", logToStderr: false, logFile: ($d + "/daemon.log"), cniConfigDir: ($d + "/net.d"),
-      multusConfigFile: $conf, socketDir: ($d + "/run"), kubeconfig: $kube}' > "$d/daemon-config.json"
+      multusConfigFile: $conf, socketDir: ($d + "/run"), kubeconfig: $kube, metricsPort: 39391}' > "$d/daemon-config.json"
   MULTUS_NODE_NAME=bench-node "$d/bin/multus-daemon" -config "$d/daemon-config.json" > "$d/daemon.out" 2>&1 &
   DAEMON_PID=$!
   local i
@@ -477,14 +481,70 @@ measure_daemon() {
   printf '#!/bin/sh\nexport CNI_COMMAND=$1 CNI_CONTAINERID=bench-lat CNI_NETNS=/var/run/netns/%s CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=bench-2"\nexec %s < %s >/dev/null\n' \
     "$NS" "$DIR/daemon/bin/multus-shim" "$DIR/daemon/shim.json" > "$DIR/lat-daemon.sh"
   chmod +x "$DIR/lat-thin.sh" "$DIR/lat-daemon.sh"
-  local kind
-  for kind in thin daemon; do
-    hyperfine -N --warmup 3 --runs "$RUNS" --prepare "$DIR/lat-$kind.sh DEL" --export-json "$DIR/lat.json" \
-      "$DIR/lat-$kind.sh ADD" > /dev/null 2>> "$DIR/stderr" || true
-    "$DIR/lat-$kind.sh" DEL || true
-    FIG[lat-$kind]=$(mean_ms "$DIR/lat.json")
-  done
+  latency thin
+  local before after
+  before=$(daemon_add_seconds 39391)
+  latency daemon
+  after=$(daemon_add_seconds 39391)
+  FIG[lat-daemon-own]=$(awk -v b="$before" -v a="$after" 'BEGIN { split(b, x); split(a, y); if (y[2] > x[2]) printf "%.1f", (y[1] - x[1]) * 1000 / (y[2] - x[2]) }')
   stop_daemon
+  measure_go_daemon
+}
+
+latency() {  # latency KIND: hyperfine of lat-KIND.sh ADD, DEL (untimed) before each; mean and min
+  hyperfine -N --warmup 3 --runs "$RUNS" --prepare "$DIR/lat-$1.sh DEL" --export-json "$DIR/lat.json" \
+    "$DIR/lat-$1.sh ADD" > /dev/null 2>> "$DIR/stderr" || true
+  "$DIR/lat-$1.sh" DEL || true
+  FIG[lat-$1]=$(mean_ms "$DIR/lat.json")
+  FIG[lat-$1-min]=$(jq -r '.results[0].min * 1000' "$DIR/lat.json")
+}
+
+daemon_add_seconds() {  # "sum count" of the daemon's ADD latency histogram
+  curl -s "http://127.0.0.1:$1/metrics" | awk '
+    /^multus_cni_request_duration_seconds_sum\{command="ADD"\}/ { s = $2 }
+    /^multus_cni_request_duration_seconds_count\{command="ADD"\}/ { c = $2 }
+    END { print s + 0, c + 0 }'
+}
+
+# Go's daemon on the same double, cluster and pods: its service account (the
+# double's token and CA) bound over the fixed in-cluster path in a mount
+# namespace of its own; Go's shim in front of it.
+measure_go_daemon() {
+  local daemon=${GO_MULTUS_DAEMON:-}
+  [ -n "$daemon" ] || { [ -z "$GO_BIN" ] || daemon="$(dirname "$GO_BIN")/multus-daemon"; }
+  [ -x "$daemon" ] || daemon="$ROOT/.build-go/bin/multus-daemon"
+  [ -x "$daemon" ] && [ -x "$(dirname "$daemon")/multus-shim" ] || return 0
+  command -v unshare > /dev/null || return 0
+  local d="$DIR/go-daemon" sa=/var/run/secrets/kubernetes.io/serviceaccount made=
+  mkdir -p "$d/sa" "$d/net.d" "$d/run"
+  cp "$DIR/double/pki/ca.crt" "$d/sa/ca.crt"
+  printf 'bench-token' > "$d/sa/token"
+  [ -d "$sa" ] || { mkdir -p "$sa"; made=1; }
+  jq --arg run "$d/run" '.type = "multus-shim" | .daemonSocketDir = $run | del(.kubeconfig)' "$DIR/swift-api.json" > "$d/shim.json"
+  cp "$d/shim.json" "$d/multus.conf"
+  jq -n --arg d "$d" --arg conf "$d/multus.conf" \
+    '{cniVersion: "1.0.0", logLevel: "error", logToStderr: false, logFile: ($d + "/daemon.log"), cniConfigDir: ($d + "/net.d"),
+      multusConfigFile: $conf, socketDir: ($d + "/run")}' > "$d/daemon-config.json"
+  unshare -m --propagation private sh -c "mount --bind '$d/sa' '$sa' && KUBERNETES_SERVICE_HOST=127.0.0.1 \
+    KUBERNETES_SERVICE_PORT=$(cat "$DIR/double/port") MULTUS_NODE_NAME=bench-node exec '$daemon' -config '$d/daemon-config.json'" \
+    > "$d/daemon.out" 2>&1 &
+  DAEMON_PID=$!
+  local i
+  for i in $(seq 300); do
+    curl -sf --unix-socket "$d/run/multus.sock" http://daemon/readyz > /dev/null 2>&1 && break
+    sleep 0.1
+  done
+  sleep 1
+  FIG[go-daemon-rss-start]=$(rss_of "$DAEMON_PID" VmRSS)
+  printf '#!/bin/sh\nexport CNI_COMMAND=$1 CNI_CONTAINERID=bench-lat CNI_NETNS=/var/run/netns/%s CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=bench-2"\nexec %s < %s >/dev/null\n' \
+    "$NS" "$(dirname "$daemon")/multus-shim" "$d/shim.json" > "$DIR/lat-go-daemon.sh"
+  chmod +x "$DIR/lat-go-daemon.sh"
+  for i in $(seq "$DAEMON_RUNS"); do "$DIR/lat-go-daemon.sh" ADD || true; "$DIR/lat-go-daemon.sh" DEL || true; done
+  FIG[go-daemon-rss-after]=$(rss_of "$DAEMON_PID" VmRSS)
+  FIG[go-daemon-hwm]=$(rss_of "$DAEMON_PID" VmHWM)
+  latency go-daemon
+  stop_daemon
+  [ -z "$made" ] || rmdir "$sa" /var/run/secrets/kubernetes.io /var/run/secrets 2>/dev/null || true
 }
 
 report_daemon() {
@@ -497,8 +557,16 @@ report_daemon() {
   printf '%-56s %14s\n' "API requests per warm ADD, pod with 2 NADs" "${FIG[daemon-req-add]}"
   printf '%-56s %14s\n' "API requests per DEL" "${FIG[daemon-req-del]}"
   echo "  daemon, ADD of the 2-NAD pod:"; what "$DIR/requests.daemon.add"
-  printf '%-56s %14s\n' "ADD latency, 2 NADs, thin (kubeconfig, TLS; wall)" "$(show "${FIG[lat-thin]:-}" ms)"
-  printf '%-56s %14s\n' "ADD latency, 2 NADs, through the shim and the daemon" "$(show "${FIG[lat-daemon]:-}" ms)"
+  echo "  ADD latency of the 2-NAD pod (wall, hyperfine: mean / min; the plugins' own time included):"
+  printf '%-56s %14s %14s\n' "  thin (kubeconfig, TLS)" "$(show "${FIG[lat-thin]:-}" ms)" "$(show "${FIG[lat-thin-min]:-}" ms)"
+  printf '%-56s %14s %14s\n' "  through multus-shim and multus-daemon" "$(show "${FIG[lat-daemon]:-}" ms)" "$(show "${FIG[lat-daemon-min]:-}" ms)"
+  printf '%-56s %14s\n' "    of which in the daemon (its histogram, mean)" "$(show "${FIG[lat-daemon-own]:-}" ms)"
+  [ -n "${FIG[go-daemon-rss-start]:-}" ] || return 0
+  echo "  Go's daemon, same double and pods (with Go's shim):"
+  printf '%-56s %14s\n' "  Go daemon RSS, caches synced (VmRSS)" "$(show "${FIG[go-daemon-rss-start]}" MiB)"
+  printf '%-56s %14s\n' "  Go daemon RSS after $DAEMON_RUNS ADD+DEL rounds (VmRSS)" "$(show "${FIG[go-daemon-rss-after]}" MiB)"
+  printf '%-56s %14s\n' "    peak (VmHWM)" "$(show "${FIG[go-daemon-hwm]}" MiB)"
+  printf '%-56s %14s %14s\n' "  ADD latency through Go's shim and daemon" "$(show "${FIG[lat-go-daemon]:-}" ms)" "$(show "${FIG[lat-go-daemon-min]:-}" ms)"
 }
 
 # --- report ------------------------------------------------------------------
