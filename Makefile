@@ -3,7 +3,7 @@ SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 RELEASE_BIN := .build/release/multus-swift
 
-.PHONY: all build release test demo bench deps clean
+.PHONY: all build release test demo bench deps clean fuzz fuzz-smoke fuzz-build
 
 all: build
 
@@ -38,5 +38,25 @@ bench: deps release
 	$(SWIFT) build -c release -Xswiftc -static-executable --product kube-api-double
 	@GO_MULTUS_SRC=$(GO_MULTUS_SRC) scripts/bench.sh $(RELEASE_BIN)
 
+# libFuzzer harnesses for every parser of untrusted bytes (Fuzz/, see the
+# README): each runs FUZZ_SECONDS and any crash fails. HARNESS="json yaml"
+# picks some. Built with MULTUS_SWIFT_FUZZ=1 into .build-fuzz, instrumented
+# (-sanitize=fuzzer,address), so the normal build never sees them.
+FUZZ_SECONDS ?= 20
+FUZZ_SMOKE_SECONDS ?= 10
+HARNESS ?=
+FUZZ_BUILD = MULTUS_SWIFT_FUZZ=1 $(SWIFT) build --scratch-path .build-fuzz
+
+fuzz-build:
+	@if [ -z "$(HARNESS)" ]; then $(FUZZ_BUILD); \
+	else for h in $(HARNESS); do $(FUZZ_BUILD) --product fuzz-$$h || exit 1; done; fi
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh $(HARNESS)
+
+# What CI runs after `make test`: every harness, briefly.
+fuzz-smoke: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) Fuzz/run.sh $(HARNESS)
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

@@ -94,19 +94,19 @@ let package = Package(
         .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"]),
         .testTarget(name: "ProtobufWireTests", dependencies: ["ProtobufWire"]),
         .testTarget(name: "UnaryGRPCTests", dependencies: ["UnaryGRPC", "ProtobufWire"]),
-        .testTarget(name: "DelegationTests", dependencies: ["Delegation", "SystemSupport"]),
+        .testTarget(name: "DelegationTests", dependencies: ["Delegation", "SystemSupport", "TestSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "SystemSupport"]),
-        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeAPIServerDouble", "SystemSupport", "YAML"]),
+        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeAPIServerDouble", "SystemSupport", "TestSupport", "YAML"]),
         .testTarget(name: "NetworkStatusTests", dependencies: ["NetworkStatus", "SystemSupport"]),
         // FakePodResourcesServer is an HTTP/2 server of NIO's: the client meets an implementation not its own.
         .testTarget(name: "DRAClaimReaderTests", dependencies: [
-            "DRAClaimReader", "KubeAPIServerDouble", "SystemSupport", "ProtobufWire", "UnaryGRPC",
+            "DRAClaimReader", "KubeAPIServerDouble", "SystemSupport", "ProtobufWire", "UnaryGRPC", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP2", package: "swift-nio-http2"),
         ]),
         .testTarget(name: "MultusCoreTests", dependencies: ["MultusCore", "SystemSupport", "TestSupport"]),
-        .testTarget(name: "MultusLoggingTests", dependencies: ["MultusLogging", "SystemSupport"]),
+        .testTarget(name: "MultusLoggingTests", dependencies: ["MultusLogging", "SystemSupport", "TestSupport"]),
         .testTarget(name: "MultusDaemonTests", dependencies: [
             "MultusDaemon", "MultusInstall", "CNISpec", "KubeAPI", "KubeAPIServerDouble", "SystemSupport", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
@@ -117,3 +117,54 @@ let package = Package(
                     exclude: ["GoMultusVectors"]),
     ]
 )
+
+// MARK: - Fuzzing (`make fuzz`, Fuzz/)
+//
+// Only with MULTUS_SWIFT_FUZZ set, and always in its own scratch path
+// (.build-fuzz), so `swift build`, `make test` and `make release` never see it.
+// The harnesses are targets of this package rather than of a package under
+// Fuzz/ that depends on it by path: our modules export `package` symbols, and
+// the HTTP/1.1 and HPACK readers are internal (reached with @testable import,
+// which debug builds allow), and only the same package can use either.
+// `swift build --sanitize fuzzer` exists, but instruments every target,
+// dependencies included (NIO, BoringSSL: more build time for code no harness
+// runs). Here only our modules (under Sources/) get the sanitizers, and -O,
+// since a fuzzer's worth is its executions per second; the dependencies stay
+// as a debug build has them. SwiftPM still gives each harness a main of its
+// own, which hands over to libFuzzer (Fuzz/Support/FuzzSupport).
+if Context.environment["MULTUS_SWIFT_FUZZ"] != nil {
+    let sanitize = ["-sanitize=fuzzer,address"]
+    for target in package.targets where target.type == .regular && target.path == nil {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(sanitize + ["-O"])]
+    }
+    // What a harness cannot need: executables, tests and their support.
+    package.targets = package.targets.filter { $0.path == nil && ($0.type == .regular || $0.type == .system) }
+    package.products = []
+    package.targets += [
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/Support/CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/Support/FuzzSupport",
+                swiftSettings: [.unsafeFlags(["-O"])]),
+    ]
+    // Fuzz/Harnesses/<name>/main.swift becomes the executable fuzz-<name>.
+    let harnesses: [(name: String, dependencies: [Target.Dependency])] = [
+        ("json", ["CNISpec"]),
+        ("cni-args", ["CNISpec"]),
+        ("networks", ["CNISpec", "MultusCore"]),
+        ("result", ["CNISpec"]),
+        ("redaction", ["CNISpec", "MultusLogging"]),
+        ("kubeconfig", ["CNISpec", "KubeAPI", "YAML"]),
+        ("yaml", ["CNISpec", "YAML"]),
+        ("manifest", ["CNISpec", "KubeAPI", "SystemSupport"]),
+        ("device-plugin-checkpoint", ["DRAClaimReader"]),
+        ("dra-checkpoint", ["CNISpec", "DRAClaimReader", "KubeAPI"]),
+        ("pod-resources", ["DRAClaimReader", "KubeAPI", "ProtobufWire"]),
+        ("http-response", ["KubeAPI"]),
+        ("hpack", ["UnaryGRPC"]),
+    ]
+    for harness in harnesses {
+        package.targets.append(.executableTarget(
+            name: "fuzz-\(harness.name)", dependencies: ["FuzzSupport"] + harness.dependencies,
+            path: "Fuzz/Harnesses/\(harness.name)",
+            swiftSettings: [.unsafeFlags(sanitize + ["-O"])], linkerSettings: [.unsafeFlags(sanitize + ["-use-ld=lld"])]))
+    }
+}

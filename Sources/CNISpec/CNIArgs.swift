@@ -8,13 +8,15 @@ package struct CNIArgs: Sendable, Equatable, Sequence {
         for (k, v) in pairs { self[k] = v }
     }
 
+    /// Split on bytes, as plugins do (Go's strings.Split): a `;` or `=` that a
+    /// combining mark follows is one Character, yet still a separator.
     package init(parsing text: String) throws(CNIError) {
         self.init()
-        for item in text.split(separator: ";", omittingEmptySubsequences: true) {
-            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
-                throw .invalidEnv("CNI_ARGS: invalid pair \"\(item)\" (expected KEY=VALUE)")
+        for item in text.utf8.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: true) {
+            guard let eq = item.firstIndex(of: UInt8(ascii: "=")), eq != item.startIndex else {
+                throw .invalidEnv("CNI_ARGS: invalid pair \"\(String(decoding: item, as: UTF8.self))\" (expected KEY=VALUE)")
             }
-            self[String(item[..<eq])] = String(item[item.index(after: eq)...])
+            self[String(decoding: item[..<eq], as: UTF8.self)] = String(decoding: item[item.index(after: eq)...], as: UTF8.self)
         }
     }
 

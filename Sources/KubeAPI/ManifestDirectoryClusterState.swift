@@ -96,6 +96,10 @@ package struct ManifestDirectoryClusterState: ClusterState {
             var metadata = object["metadata"] ?? [:]
             var annotations = metadata["annotations"] ?? [:]
             if annotations.isNull { annotations = [:] }
+            // Setting a member of anything else would do nothing, and report success.
+            guard annotations.objectValue != nil else {
+                throw .decoding("manifestDir file \(path): pod \(pod) has metadata.annotations that are not a mapping")
+            }
             annotations["k8s.v1.cni.cncf.io/network-status"] = .string(value)
             metadata["annotations"] = annotations
             object["metadata"] = metadata

@@ -89,10 +89,13 @@ private func maskBearerTokens(_ bytes: inout [UInt8]) -> Bool {
         var end = start
         while end < bytes.count && !isTokenEnd(bytes[end]) { end += 1 }
         let placeholder = Array(redactedPlaceholder.utf8)
-        if end > start && Array(bytes[start..<end]) != placeholder {
-            bytes.replaceSubrange(start..<end, with: placeholder)
-            changed = true
+        guard end > start && Array(bytes[start..<end]) != placeholder else {
+            // Nothing to mask: go on right after it (a later `Bearer` may be within reach).
+            i = end
+            continue
         }
+        bytes.replaceSubrange(start..<end, with: placeholder)
+        changed = true
         i = start + placeholder.count
     }
     return changed

@@ -59,7 +59,8 @@ struct YAMLEmitter {
         switch value {
         case .null: "null"
         case .bool(let b): b ? "true" : "false"
-        case .number(let n): n
+        // A float's -0 (`-0.` read) would come back as the integer 0.
+        case .number(let n): n == "-0" ? "-0." : n
         case .string(let s): string(s)
         case .array: "[]"
         case .object: "{}"
@@ -87,9 +88,11 @@ struct YAMLEmitter {
             case "\n": out += "\\n"
             case "\t": out += "\\t"
             case "\r": out += "\\r"
-            // Control characters, and the ones YAML counts as line breaks or a BOM.
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x85
-                || scalar.value == 0x2028 || scalar.value == 0x2029 || scalar.value == 0xFEFF:
+            // Control characters (C0 and C1), the ones YAML counts as line breaks or
+            // a BOM, and U+FFFE/U+FFFF: libyaml refuses to read any of them unescaped.
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+                || scalar.value == 0x2028 || scalar.value == 0x2029 || scalar.value == 0xFEFF
+                || scalar.value == 0xFFFE || scalar.value == 0xFFFF:
                 let hex = String(scalar.value, radix: 16, uppercase: true)
                 out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
             default: out.unicodeScalars.append(scalar)

@@ -48,6 +48,14 @@ private func pairs(_ args: CNIArgs) -> [String] { args.map { "\($0.key)=\($0.val
         #expect(error?.msg.contains("CNI_ARGS") == true)
     }
 
+    /// Found by `make fuzz` (cni-args): `;\u{301}` is one Character, and
+    /// splitting on Characters read two pairs as one, unlike the plugins.
+    @Test func separatorsFollowedByACombiningMarkStillSeparate() throws {
+        let args = try CNIArgs(parsing: "K8S_POD_NAME=caf\u{e9};x=\u{301};\u{301}y=z")
+        #expect(pairs(args) == ["K8S_POD_NAME=caf\u{e9}", "x=\u{301}", "\u{301}y=z"])
+        #expect(args.text == "K8S_POD_NAME=caf\u{e9};x=\u{301};\u{301}y=z")
+    }
+
     @Test func repeatedKeyInTheTextKeepsOneEntryWithTheLastValue() throws {
         let args = try CNIArgs(parsing: "A=1;B=2;A=3")
         #expect(pairs(args) == ["A=3", "B=2"])

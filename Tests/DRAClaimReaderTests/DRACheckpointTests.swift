@@ -1,6 +1,7 @@
 import CNISpec
 import DRAClaimReader
 import KubeAPI
+import TestSupport
 import Testing
 
 @Suite("kubelet DRA checkpoint")
@@ -60,9 +61,9 @@ struct DRACheckpointTests {
         "not json",
     ])
     func corrupted(text: String) throws {
-        let root = KubeletRoot()
+        let root = TemporaryDirectory("kubelet")
         defer { root.remove() }
-        try root.write(text, to: DRACheckpoint.relativePath)
+        try root.write(DRACheckpoint.relativePath, text)
         let error = #expect(throws: DeviceReaderError.self) { try DRACheckpoint.load(kubeletRootDir: root.path) }
         #expect(error?.description.contains(root.path + "/dra_manager_state") == true, "\(String(describing: error))")
     }

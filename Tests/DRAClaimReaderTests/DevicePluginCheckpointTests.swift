@@ -1,4 +1,5 @@
 import DRAClaimReader
+import TestSupport
 import Testing
 
 @Suite("device-plugin checkpoint")
@@ -23,10 +24,10 @@ struct DevicePluginCheckpointTests {
 
     @Test("loaded from <kubeletRootDir>/device-plugins/kubelet_internal_checkpoint; absent is nil")
     func loadFromKubeletRoot() throws {
-        let root = KubeletRoot()
+        let root = TemporaryDirectory("kubelet")
         defer { root.remove() }
         #expect(try DevicePluginCheckpoint.load(kubeletRootDir: root.path) == nil)
-        try root.write(Samples.devicePluginCheckpoint, to: DevicePluginCheckpoint.relativePath)
+        try root.write(DevicePluginCheckpoint.relativePath, Samples.devicePluginCheckpoint)
         #expect(try DevicePluginCheckpoint.load(kubeletRootDir: root.path)?.entries.count == 3)
     }
 
@@ -35,9 +36,9 @@ struct DevicePluginCheckpointTests {
         "{\"Data\":{\"PodDeviceEntries\":[{\"PodUID\":\"p\",\"ResourceName\":\"r\",\"DeviceIDs\":\"x\"}]}}",
     ])
     func corrupted(text: String) throws {
-        let root = KubeletRoot()
+        let root = TemporaryDirectory("kubelet")
         defer { root.remove() }
-        try root.write(text, to: DevicePluginCheckpoint.relativePath)
+        try root.write(DevicePluginCheckpoint.relativePath, text)
         let error = #expect(throws: DeviceReaderError.self) { try DevicePluginCheckpoint.load(kubeletRootDir: root.path) }
         #expect(error?.description.contains(root.path + "/device-plugins/kubelet_internal_checkpoint") == true, "\(String(describing: error))")
     }

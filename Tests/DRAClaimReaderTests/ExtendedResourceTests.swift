@@ -2,6 +2,7 @@ import CNISpec
 import Foundation
 import KubeAPI
 import KubeAPIServerDouble
+import TestSupport
 import Testing
 @testable import DRAClaimReader
 
@@ -31,9 +32,9 @@ struct ExtendedResourceTests {
 
     func build(_ cluster: CountingCluster, pod: Pod? = nil, resources: Set<String>? = [resource],
                checkpoint: String? = nil) throws(DeviceReaderError) -> ResourceMapBuilder.Report {
-        let root = KubeletRoot()
+        let root = TemporaryDirectory("kubelet")
         defer { root.remove() }
-        if let checkpoint { try? root.write(checkpoint, to: DRACheckpoint.relativePath) }
+        if let checkpoint { _ = try? root.write(DRACheckpoint.relativePath, checkpoint) }
         return try ResourceMapBuilder(kubeletRootDir: root.path, cluster: cluster).build(for: pod ?? self.pod, resources: resources)
     }
 
@@ -143,7 +144,7 @@ struct ExtendedResourceTests {
 
     @Test("through the API server double: one GET of the special claim, one slice LIST")
     func onTheWire() async throws {
-        let root = KubeletRoot()
+        let root = TemporaryDirectory("kubelet")
         defer { root.remove() }
         let pki = try KubeAPIServerDouble.makeTestPKI(in: root.path + "/pki")
         let server = try await KubeAPIServerDouble.start(pki: pki)

@@ -1,28 +1,7 @@
 import CNISpec
-import Foundation
 import KubeAPI
 import Synchronization
 @testable import DRAClaimReader
-
-/// A temporary kubelet root (`<tmp>/kubelet-XXXXXX`) holding whatever a test puts there.
-struct KubeletRoot {
-    let path: String
-
-    init() {
-        var template = Array("\(NSTemporaryDirectory())/kubelet-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        path = String(cString: made!)
-    }
-
-    func write(_ text: String, to relative: String) throws {
-        let file = path + "/" + relative
-        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
-        try text.write(toFile: file, atomically: true, encoding: .utf8)
-    }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-}
 
 /// The IEEE CRC-32 bit by bit, written out here so fixtures do not trust the code under test.
 func bitwiseCRC32(_ bytes: [UInt8]) -> UInt32 {

@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import ProtobufWire
+import TestSupport
 import Testing
 import UnaryGRPC
 @testable import DRAClaimReader
@@ -11,7 +12,7 @@ struct PodResourcesTests {
 
     @Test("List is a unary gRPC call; the pod's devices and DRA claims are kept, other pods left out")
     func listAgainstTheFakeServer() async throws {
-        let root = KubeletRoot()
+        let root = TemporaryDirectory("kubelet")
         defer { root.remove() }
         try FileManager.default.createDirectory(atPath: root.path + "/pod-resources", withIntermediateDirectories: true)
         let answer = try PodResourcesAnswers.list([
@@ -44,7 +45,7 @@ struct PodResourcesTests {
 
     @Test("a grpc-status error is reported with its message and the socket")
     func grpcError() async throws {
-        let root = KubeletRoot()
+        let root = TemporaryDirectory("kubelet")
         defer { root.remove() }
         let socket = root.path + "/kubelet.sock"
         let server = try await FakePodResourcesServer.start(socketPath: socket) { _ in
@@ -58,7 +59,7 @@ struct PodResourcesTests {
 
     @Test("an answer that is not a ListPodResourcesResponse is an error naming the socket")
     func malformedAnswer() async throws {
-        let root = KubeletRoot()
+        let root = TemporaryDirectory("kubelet")
         defer { root.remove() }
         let socket = root.path + "/kubelet.sock"
         let server = try await FakePodResourcesServer.start(socketPath: socket) { _ in .message([0xFF, 0xFF, 0xFF]) }
@@ -69,7 +70,7 @@ struct PodResourcesTests {
 
     @Test("a server that never answers times out")
     func timeout() async throws {
-        let root = KubeletRoot()
+        let root = TemporaryDirectory("kubelet")
         defer { root.remove() }
         let socket = root.path + "/kubelet.sock"
         let server = try await FakePodResourcesServer.start(socketPath: socket) { _ in .silence }
@@ -81,7 +82,7 @@ struct PodResourcesTests {
 
     @Test("a List answer of a busy node (over 64 KiB) arrives whole: the client keeps NIO's HTTP/2 windows open")
     func largeAnswer() async throws {
-        let root = KubeletRoot()
+        let root = TemporaryDirectory("kubelet")
         defer { root.remove() }
         let socket = root.path + "/kubelet.sock"
         var pods: [(namespace: String, name: String, containers: [PodResourcesAnswers.Container])] = (0..<3000).map {

@@ -2,6 +2,7 @@ import CNISpec
 import Foundation
 import KubeAPI
 import KubeAPIServerDouble
+import TestSupport
 import Testing
 @testable import DRAClaimReader
 
@@ -24,7 +25,7 @@ struct ResourceMapBuilderTests {
 
     @Test("two claims → two resources: one claim GET each, one slice LIST for the driver")
     func twoClaimsFromTheAPI() async throws {
-        let root = KubeletRoot()
+        let root = TemporaryDirectory("kubelet")
         defer { root.remove() }
         let cluster = twoClaimsCluster
         let report = try await ResourceMapBuilder(kubeletRootDir: root.path, cluster: cluster).build(for: twoClaimsPod)
@@ -38,7 +39,7 @@ struct ResourceMapBuilderTests {
 
     @Test("one claim with two VFs → both IDs on one resource, in allocation order")
     func oneClaimTwoDevices() async throws {
-        let root = KubeletRoot()
+        let root = TemporaryDirectory("kubelet")
         defer { root.remove() }
         let cluster = CountingCluster(
             claims: [Samples.claim("pod0-sriov-xyz", namespace: "vf-test8", devices: ["0000-3b-02-4", "0000-3b-02-2"])],
@@ -51,9 +52,9 @@ struct ResourceMapBuilderTests {
 
     @Test("the DRA checkpoint names the claims' devices: no claim GET at all, the slices still listed once")
     func draCheckpointSavesTheClaimReads() async throws {
-        let root = KubeletRoot()
+        let root = TemporaryDirectory("kubelet")
         defer { root.remove() }
-        try root.write(Samples.draCheckpoint, to: DRACheckpoint.relativePath)
+        try root.write(DRACheckpoint.relativePath, Samples.draCheckpoint)
         // The claims are not even in the API: only the checkpoint knows them.
         let cluster = CountingCluster(slices: twoClaimsCluster.seededSlices)
         let report = try await ResourceMapBuilder(kubeletRootDir: root.path, cluster: cluster).build(for: twoClaimsPod)
@@ -66,11 +67,11 @@ struct ResourceMapBuilderTests {
 
     @Test("a static claim reused by a second pod: the checkpoint's entry for the first pod is not used")
     func staticClaimSecondPod() async throws {
-        let root = KubeletRoot()
+        let root = TemporaryDirectory("kubelet")
         defer { root.remove() }
-        try root.write(Samples.draCheckpoint([Samples.draEntry(claim: "static-vf-claim", namespace: "vf-test7",
-                                                               podUIDs: ["first-pod"], devices: ["0000-3b-02-1"])]),
-                       to: DRACheckpoint.relativePath)
+        try root.write(DRACheckpoint.relativePath,
+                       Samples.draCheckpoint([Samples.draEntry(claim: "static-vf-claim", namespace: "vf-test7",
+                                                               podUIDs: ["first-pod"], devices: ["0000-3b-02-1"])]))
         let cluster = CountingCluster(
             claims: [Samples.claim("static-vf-claim", namespace: "vf-test7", devices: ["0000-3b-02-3"])],
             slices: [Samples.slice("s", devices: [("0000-3b-02-1", "0000:3b:02.1", "sriov/vf"), ("0000-3b-02-3", "0000:3b:02.3", "sriov/vf")])])
@@ -82,7 +83,7 @@ struct ResourceMapBuilderTests {
 
     @Test("devices without both attributes are skipped with a note; the rest are mapped")
     func devicesWithoutAttributesSkipped() async throws {
-        let root = KubeletRoot()
+        let root = TemporaryDirectory("kubelet")
         defer { root.remove() }
         let cluster = CountingCluster(
             claims: [Samples.claim("mixed", devices: ["gpu-0", "vf-0", "vf-1", "gone"])],
@@ -98,7 +99,7 @@ struct ResourceMapBuilderTests {
 
     @Test("a claim with no allocation is an error naming the claim; so is a missing claim")
     func unallocatedClaim() async throws {
-        let root = KubeletRoot()
+        let root = TemporaryDirectory("kubelet")
         defer { root.remove() }
         let cluster = CountingCluster(claims: [Samples.claim("pending", devices: nil)])
         let builder = ResourceMapBuilder(kubeletRootDir: root.path, cluster: cluster)
@@ -111,9 +112,9 @@ struct ResourceMapBuilderTests {
 
     @Test("device plugins: pod-resources when the socket exists, the checkpoint when it does not")
     func devicePluginSources() async throws {
-        let root = KubeletRoot()
+        let root = TemporaryDirectory("kubelet")
         defer { root.remove() }
-        try root.write(Samples.devicePluginCheckpoint, to: DevicePluginCheckpoint.relativePath)
+        try root.write(DevicePluginCheckpoint.relativePath, Samples.devicePluginCheckpoint)
         let pod = Samples.pod(uid: "pod-uid-1")
         let builder = ResourceMapBuilder(kubeletRootDir: root.path, cluster: nil)
 
@@ -133,9 +134,9 @@ struct ResourceMapBuilderTests {
 
     @Test("pod-resources that fails falls back to the checkpoint, with a note")
     func podResourcesFailureFallsBack() async throws {
-        let root = KubeletRoot()
+        let root = TemporaryDirectory("kubelet")
         defer { root.remove() }
-        try root.write(Samples.devicePluginCheckpoint, to: DevicePluginCheckpoint.relativePath)
+        try root.write(DevicePluginCheckpoint.relativePath, Samples.devicePluginCheckpoint)
         try FileManager.default.createDirectory(atPath: root.path + "/pod-resources", withIntermediateDirectories: true)
         let builder = ResourceMapBuilder(kubeletRootDir: root.path, cluster: nil)
         let server = try await FakePodResourcesServer.start(socketPath: builder.podResourcesSocket) { _ in
@@ -149,7 +150,7 @@ struct ResourceMapBuilderTests {
 
     @Test("pod-resources' DRA devices save the claim GET too; device-plugin IDs come before DRA IDs")
     func podResourcesDynamicResources() async throws {
-        let root = KubeletRoot()
+        let root = TemporaryDirectory("kubelet")
         defer { root.remove() }
         try FileManager.default.createDirectory(atPath: root.path + "/pod-resources", withIntermediateDirectories: true)
         let cluster = twoClaimsCluster
@@ -168,9 +169,9 @@ struct ResourceMapBuilderTests {
 
     @Test("a corrupted DRA checkpoint fails with the file's name")
     func corruptedDRACheckpoint() async throws {
-        let root = KubeletRoot()
+        let root = TemporaryDirectory("kubelet")
         defer { root.remove() }
-        try root.write(#"{"Data":"{}","Checksum":1}"#, to: DRACheckpoint.relativePath)
+        try root.write(DRACheckpoint.relativePath, #"{"Data":"{}","Checksum":1}"#)
         let builder = ResourceMapBuilder(kubeletRootDir: root.path, cluster: twoClaimsCluster)
         let error = await #expect(throws: DeviceReaderError.self) { try await builder.build(for: twoClaimsPod) }
         #expect(error?.description.contains("\(root.path)/dra_manager_state") == true, "\(String(describing: error))")
@@ -179,7 +180,7 @@ struct ResourceMapBuilderTests {
 
     @Test("through the API server double: GET resourceclaims per claim, one LIST of resourceslices with node and driver selectors")
     func requestsOnTheWire() async throws {
-        let root = KubeletRoot()
+        let root = TemporaryDirectory("kubelet")
         defer { root.remove() }
         let pki = try KubeAPIServerDouble.makeTestPKI(in: root.path + "/pki")
         let server = try await KubeAPIServerDouble.start(pki: pki)

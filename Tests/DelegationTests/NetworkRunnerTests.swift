@@ -3,61 +3,32 @@ import CNISpec
 import FoundationEssentials
 import Glibc
 import Synchronization
+import struct TestSupport.TemporaryDirectory
 import Testing
 @testable import Delegation
 
 // MARK: - helpers shared by the Delegation tests
 
-/// A unique directory under /tmp, removed with its content by `remove()`.
-struct DelegationTempDir {
-    let path: String
-
-    init(_ label: String) {
-        var template = Array("/tmp/\(label)-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        precondition(made != nil, "mkdtemp failed")
-        path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    func remove() { delegationRemoveTree(path) }
-
+extension TemporaryDirectory {
     /// Creates `dir` (under this directory) holding empty files with mode 0755, named like plugins.
     @discardableResult
     func plugins(_ names: [String], in dir: String = "bin") -> String {
         let folder = file(dir)
-        mkdir(folder, 0o755)
-        for name in names { delegationWriteFile(folder + "/" + name, "", mode: 0o755) }
+        do {
+            try FileSystem.makeDirectories(folder, mode: 0o755)
+            for name in names { try write(dir + "/" + name, "", mode: 0o755) }
+        } catch {
+            preconditionFailure("cannot create plugins in \(folder): \(error)")
+        }
         return folder
     }
-}
 
-func delegationRemoveTree(_ path: String) {
-    var info = stat()
-    guard lstat(path, &info) == 0 else { return }
-    if (info.st_mode & S_IFMT) == S_IFDIR {
-        for name in FileSystem.list(path) { delegationRemoveTree(path + "/" + name) }
-        rmdir(path)
-    } else {
-        unlink(path)
+    /// Permission bits of a file or directory, nil when it does not exist.
+    static func mode(of path: String) -> mode_t? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return info.st_mode & 0o7777
     }
-}
-
-func delegationWriteFile(_ path: String, _ text: String, mode: mode_t = 0o644) {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)
-    precondition(fd >= 0, "cannot create \(path)")
-    let bytes = Array(text.utf8)
-    if !bytes.isEmpty { _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
-    close(fd)
-    chmod(path, mode)
-}
-
-/// Permission bits of a file or directory, nil when it does not exist.
-func delegationMode(_ path: String) -> mode_t? {
-    var info = stat()
-    guard stat(path, &info) == 0 else { return nil }
-    return info.st_mode & 0o7777
 }
 
 /// One plugin execution as the executor saw it.
@@ -124,7 +95,7 @@ final class RecordingExecutor: PluginExecuting {
 @Suite struct NetworkRunnerTests {
     /// A temp dir with a bin/ folder of plugin files, a runner over it, and the recording executor.
     struct Fixture {
-        let dir: DelegationTempDir
+        let dir: TemporaryDirectory
         let executor: RecordingExecutor
         let runner: NetworkRunner
         var cacheDir: String { dir.file("cache") }
@@ -132,7 +103,7 @@ final class RecordingExecutor: PluginExecuting {
         init(plugins: [String] = ["bridge", "tuning", "portmap", "bandwidth"],
              ips: [String: String] = [:], failures: [String: PluginOutput] = [:],
              baseEnvironment: [String] = ["PATH=/usr/sbin:/usr/bin"]) {
-            dir = DelegationTempDir("multus-runner")
+            dir = TemporaryDirectory("multus-runner")
             let bin = dir.plugins(plugins)
             executor = RecordingExecutor(ips: ips, failures: failures)
             let invoker = PluginInvoker(executor: executor, locator: PluginLocator(directories: [bin]),
@@ -287,8 +258,8 @@ final class RecordingExecutor: PluginExecuting {
         let result = try f.runner.add(net, rt)
 
         let path = f.cacheFile("chain", "c0ffee", "eth0")
-        #expect(delegationMode(path) == 0o600)
-        #expect(delegationMode(f.cacheDir + "/results") == 0o700)
+        #expect(TemporaryDirectory.mode(of: path) == 0o600)
+        #expect(TemporaryDirectory.mode(of: f.cacheDir + "/results") == 0o700)
         let bytes = try #require(try FileSystem.read(path))
         let json = try JSONValue(parsing: bytes)
         #expect(json["kind"] == "cniCacheV1")
@@ -490,7 +461,7 @@ final class RecordingExecutor: PluginExecuting {
     }
 
     @Test func binDirIsSearchedBeforeCNIPathDirectories() throws {
-        let dir = DelegationTempDir("multus-locator")
+        let dir = TemporaryDirectory("multus-locator")
         defer { dir.remove() }
         let bin = dir.plugins(["bridge"], in: "bin")
         let path1 = dir.plugins(["bridge", "macvlan"], in: "path1")
@@ -502,7 +473,7 @@ final class RecordingExecutor: PluginExecuting {
     }
 
     @Test func runnerExecutesTheBinDirCopyOfAPlugin() throws {
-        let dir = DelegationTempDir("multus-locator")
+        let dir = TemporaryDirectory("multus-locator")
         defer { dir.remove() }
         let bin = dir.plugins(["bridge"], in: "bin")
         let cniPath = dir.plugins(["bridge"], in: "cnipath")
@@ -516,11 +487,11 @@ final class RecordingExecutor: PluginExecuting {
     }
 
     @Test func nonExecutableFilesAndDirectoriesAreSkipped() throws {
-        let dir = DelegationTempDir("multus-locator")
+        let dir = TemporaryDirectory("multus-locator")
         defer { dir.remove() }
         let first = dir.file("first")
         mkdir(first, 0o755)
-        delegationWriteFile(first + "/bridge", "", mode: 0o644)
+        try dir.write("first/bridge", "", mode: 0o644)
         mkdir(first + "/macvlan", 0o755)
         let second = dir.plugins(["bridge", "macvlan"], in: "second")
         let locator = PluginLocator(directories: [first, second])
@@ -530,7 +501,7 @@ final class RecordingExecutor: PluginExecuting {
 
     @Test(arguments: ["../bridge", "/bin/sh", "a/b", "..", ".", ""])
     func typeThatIsAPathIsInvalidConfig(_ type: String) throws {
-        let dir = DelegationTempDir("multus-locator")
+        let dir = TemporaryDirectory("multus-locator")
         defer { dir.remove() }
         let bin = dir.plugins(["bridge"], in: "bin")
         // Were the type taken as a path, "sub/../bridge" would resolve to bin/bridge.
@@ -540,7 +511,7 @@ final class RecordingExecutor: PluginExecuting {
     }
 
     @Test func missingPluginIsInvalidConfigNamingItAndThePath() throws {
-        let dir = DelegationTempDir("multus-locator")
+        let dir = TemporaryDirectory("multus-locator")
         defer { dir.remove() }
         let bin = dir.plugins(["bridge"], in: "bin")
         let failure = error { () throws(CNIError) in _ = try PluginLocator(directories: [bin, "/nonexistent"]).locate(type: "whereabouts") }

@@ -1,6 +1,7 @@
 import SystemSupport
 import CNISpec
 import Glibc
+import struct TestSupport.TemporaryDirectory
 import Testing
 @testable import Delegation
 
@@ -9,10 +10,8 @@ import Testing
     static let environment = ["PATH=/usr/bin:/bin"]
 
     /// Writes an executable `#!/bin/sh` script and returns its path.
-    private func script(_ dir: DelegationTempDir, _ body: String, name: String = "plugin") -> String {
-        let path = dir.file(name)
-        delegationWriteFile(path, "#!/bin/sh\n" + body + "\n", mode: 0o755)
-        return path
+    private func script(_ dir: TemporaryDirectory, _ body: String, name: String = "plugin") throws -> String {
+        try dir.write(name, "#!/bin/sh\n" + body + "\n", mode: 0o755)
     }
 
     private func run(_ path: String, stdin: [UInt8] = [], environment: [String] = Self.environment,
@@ -23,7 +22,7 @@ import Testing
     private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 
     @Test func stdinReachesThePlugin() throws {
-        let dir = DelegationTempDir("multus-exec")
+        let dir = TemporaryDirectory("multus-exec")
         defer { dir.remove() }
         let config = Array(#"{"cniVersion":"1.0.0","name":"n","type":"bridge"}"#.utf8)
         let output = try run(script(dir, "cat"), stdin: config)
@@ -33,7 +32,7 @@ import Testing
     }
 
     @Test func emptyStdinReachesThePluginAsEndOfFile() throws {
-        let dir = DelegationTempDir("multus-exec")
+        let dir = TemporaryDirectory("multus-exec")
         defer { dir.remove() }
         let output = try run(script(dir, "wc -c"))
         #expect(output.status == 0)
@@ -41,7 +40,7 @@ import Testing
     }
 
     @Test func stdoutAndStderrAreCollectedSeparately() throws {
-        let dir = DelegationTempDir("multus-exec")
+        let dir = TemporaryDirectory("multus-exec")
         defer { dir.remove() }
         let output = try run(script(dir, "echo to-stdout; echo to-stderr >&2; echo more-stdout"))
         #expect(text(output.stdout) == "to-stdout\nmore-stdout\n")
@@ -50,7 +49,7 @@ import Testing
 
     @Test(arguments: [0, 1, 3, 100, 255])
     func exitStatusIsReported(_ code: Int32) throws {
-        let dir = DelegationTempDir("multus-exec")
+        let dir = TemporaryDirectory("multus-exec")
         defer { dir.remove() }
         let output = try run(script(dir, "echo partial; exit \(code)"))
         #expect(output.status == code)
@@ -58,14 +57,14 @@ import Testing
     }
 
     @Test func pluginKilledByASignalReports128PlusTheSignal() throws {
-        let dir = DelegationTempDir("multus-exec")
+        let dir = TemporaryDirectory("multus-exec")
         defer { dir.remove() }
         let output = try run(script(dir, "kill -KILL $$"))
         #expect(output.status == 128 + SIGKILL)
     }
 
     @Test func environmentIsExactlyTheOneGiven() throws {
-        let dir = DelegationTempDir("multus-exec")
+        let dir = TemporaryDirectory("multus-exec")
         defer { dir.remove() }
         let output = try run(script(dir, #"printf '%s|%s|%s' "$CNI_COMMAND" "$FOO" "${HOME-unset}""#),
                              environment: ["CNI_COMMAND=ADD", "FOO=bar baz"])
@@ -73,17 +72,17 @@ import Testing
     }
 
     @Test func pluginSeesItsPathAsArgumentZero() throws {
-        let dir = DelegationTempDir("multus-exec")
+        let dir = TemporaryDirectory("multus-exec")
         defer { dir.remove() }
-        let path = script(dir, #"printf '%s' "$0""#)
+        let path = try script(dir, #"printf '%s' "$0""#)
         #expect(text(try run(path).stdout) == path)
     }
 
     /// All of stderr is read (the plugin never blocks), only its start is kept.
     @Test func largeStderrDoesNotDeadlockAndOnlyItsStartIsKept() throws {
-        let dir = DelegationTempDir("multus-exec")
+        let dir = TemporaryDirectory("multus-exec")
         defer { dir.remove() }
-        let path = script(dir, #"head -c 1048576 /dev/zero | tr '\000' x >&2; echo done"#)
+        let path = try script(dir, #"head -c 1048576 /dev/zero | tr '\000' x >&2; echo done"#)
         let output = try run(path, timeout: .seconds(60))
         #expect(output.status == 0)
         #expect(output.stderr.count == ProcessPluginExecutor.stderrKept)
@@ -92,7 +91,7 @@ import Testing
     }
 
     @Test func largeStdinAndStdoutAreFedAndDrainedTogether() throws {
-        let dir = DelegationTempDir("multus-exec")
+        let dir = TemporaryDirectory("multus-exec")
         defer { dir.remove() }
         let input = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 % 251) }
         let output = try run(script(dir, "cat; cat /dev/null >&2"), stdin: input, timeout: .seconds(60))
@@ -102,10 +101,10 @@ import Testing
     }
 
     @Test func timeoutKillsThePluginAndReportsTryAgainLater() throws {
-        let dir = DelegationTempDir("multus-exec")
+        let dir = TemporaryDirectory("multus-exec")
         defer { dir.remove() }
         let pidFile = dir.file("pid")
-        let path = script(dir, "echo $$ > \(pidFile); exec sleep 30")
+        let path = try script(dir, "echo $$ > \(pidFile); exec sleep 30")
         let clock = ContinuousClock()
         let start = clock.now
         var thrown: CNIError?
@@ -124,7 +123,7 @@ import Testing
     }
 
     @Test func missingBinaryIsAnIOError() throws {
-        let dir = DelegationTempDir("multus-exec")
+        let dir = TemporaryDirectory("multus-exec")
         defer { dir.remove() }
         var thrown: CNIError?
         do { _ = try run(dir.file("absent")) } catch { thrown = error }
@@ -133,19 +132,18 @@ import Testing
     }
 
     @Test func nonExecutableFileIsAnIOError() throws {
-        let dir = DelegationTempDir("multus-exec")
+        let dir = TemporaryDirectory("multus-exec")
         defer { dir.remove() }
-        let path = dir.file("plain")
-        delegationWriteFile(path, "#!/bin/sh\nexit 0\n", mode: 0o644)
+        let path = try dir.write("plain", "#!/bin/sh\nexit 0\n", mode: 0o644)
         var thrown: CNIError?
         do { _ = try run(path) } catch { thrown = error }
         #expect(thrown?.code == CNIError.ioFailure)
     }
 
     @Test func timeoutHoldsForAPluginThatClosedItsOutputButKeepsRunning() throws {
-        let dir = DelegationTempDir("multus-exec")
+        let dir = TemporaryDirectory("multus-exec")
         defer { dir.remove() }
-        let path = script(dir, "exec >/dev/null 2>&1; exec sleep 5")
+        let path = try script(dir, "exec >/dev/null 2>&1; exec sleep 5")
         let clock = ContinuousClock()
         let start = clock.now
         var thrown: CNIError?
@@ -157,7 +155,7 @@ import Testing
     }
 
     @Test func pluginThatExitsWithoutReadingStdinIsReportedNotFatal() throws {
-        let dir = DelegationTempDir("multus-exec")
+        let dir = TemporaryDirectory("multus-exec")
         defer { dir.remove() }
         // 1 MiB cannot fit in the pipe, so the write meets a closed pipe for certain.
         let output = try run(script(dir, "exit 7"), stdin: [UInt8](repeating: 0x41, count: 1 << 20))

@@ -2,6 +2,7 @@ import CNISpec
 import Foundation
 import KubeAPI
 import KubeAPIServerDouble
+import struct TestSupport.TemporaryDirectory
 import Testing
 
 /// Network data in a ResourceClaim's `status.devices[]` (KEP-4817): server-side
@@ -231,7 +232,7 @@ import Testing
     // MARK: manifest folder
 
     @Test func theManifestFolderMergesTheDataIntoTheClaimsFile() throws {
-        let dir = Fixture.temporaryDirectory("manifests")
+        let dir = TemporaryDirectory("manifests").path
         try KubeAPITests.write(YAMLText.claim, to: dir + "/claim.yaml")
         let cluster = ManifestDirectoryClusterState(directory: dir)
         try cluster.write([Self.write([Self.vf0])])[0].get()

@@ -1,9 +1,10 @@
 import Foundation
 import KubeAPI
+import struct TestSupport.TemporaryDirectory
 import Testing
 
 @Suite struct KubeconfigTests {
-    let dir = Fixture.temporaryDirectory("kubeconfig")
+    let dir = TemporaryDirectory("kubeconfig").path
 
     func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
 
@@ -269,7 +270,7 @@ import Testing
 }
 
 @Suite struct InClusterConfigTests {
-    let dir = Fixture.temporaryDirectory("serviceaccount")
+    let dir = TemporaryDirectory("serviceaccount").path
 
     @Test func readsServiceAccountTokenAndCA() throws {
         try write("sa-token\n", to: "\(dir)/token")

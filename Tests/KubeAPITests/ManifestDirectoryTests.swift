@@ -1,13 +1,14 @@
 import CNISpec
 import Foundation
 import KubeAPI
+import struct TestSupport.TemporaryDirectory
 import Testing
 import YAML
 
 /// `manifestDir`: Lists, multi-document files, files that do not parse, and
 /// concurrent network-status writers.
 @Suite struct ManifestDirectoryTests {
-    let dir = Fixture.temporaryDirectory("manifests")
+    let dir = TemporaryDirectory("manifests").path
     static let annotation = "k8s.v1.cni.cncf.io/network-status"
 
     func key(_ name: String, _ namespace: String = "default") -> ObjectKey { ObjectKey(namespace: namespace, name: name) }
@@ -86,6 +87,16 @@ import YAML
         #expect(try cluster.pod(key("a")) != nil)
         #expect(throws: KubeError.status(code: 404, reason: "NotFound", message: "pods \"c\" not found in \(dir)")) {
             try cluster.write([.networkStatus(pod: key("c"), value: "[]")])[0].get()
+        }
+    }
+
+    /// Found by `make fuzz` (manifest): the write did nothing and reported success.
+    @Test(arguments: ["[not, a, mapping]", "just text", "12"])
+    func networkStatusOfAPodWhoseAnnotationsAreNoMappingFailsNamingTheFile(_ annotations: String) throws {
+        try write("kind: Pod\nmetadata:\n  name: p\n  annotations: \(annotations)\n", to: dir + "/pod.yaml")
+        let cluster = ManifestDirectoryClusterState(directory: dir)
+        #expect(throws: KubeError.decoding("manifestDir file \(dir)/pod.yaml: pod default/p has metadata.annotations that are not a mapping")) {
+            try cluster.write([.networkStatus(pod: key("p"), value: "[]")])[0].get()
         }
     }
 

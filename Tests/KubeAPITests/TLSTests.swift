@@ -2,6 +2,7 @@ import CNISpec
 import Foundation
 import KubeAPI
 import KubeAPIServerDouble
+import struct TestSupport.TemporaryDirectory
 import Testing
 
 /// Certificate verification and client certificates, against the double's
@@ -101,7 +102,7 @@ import Testing
     /// SEC1 (`EC PRIVATE KEY`) and PKCS#1 (`RSA PRIVATE KEY`) keys, besides PKCS#8.
     @Test func clientKeysInTraditionalFormats() async throws {
         let pki = Fixture.pki
-        let dir = Fixture.temporaryDirectory("keys")
+        let dir = TemporaryDirectory("keys").path
         try openssl(["ec", "-in", pki.clientKeyPath, "-out", "\(dir)/ec.key"])
         try openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(dir)/rsa8.key", "-out", "\(dir)/rsa.csr",
                      "-subj", "/O=system:nodes/CN=system:multus-rsa"])

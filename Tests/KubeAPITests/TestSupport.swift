@@ -4,19 +4,20 @@ import KubeAPI
 import KubeAPIServerDouble
 import Synchronization
 import SystemSupport
+import struct TestSupport.TemporaryDirectory
 
 /// Shared fixtures: one PKI per test process (openssl takes ~0.1 s), a fresh
 /// temporary folder per test, and a double + client wired together.
 enum Fixture {
     static let pki: TestPKI = {
-        do { return try KubeAPIServerDouble.makeTestPKI(in: temporaryDirectory("pki")) } catch {
+        do { return try KubeAPIServerDouble.makeTestPKI(in: TemporaryDirectory("pki").path) } catch {
             fatalError("cannot make the test PKI: \(error)")
         }
     }()
 
     /// A second, unrelated CA: nothing it signs is trusted by `pki`, and vice versa.
     static let otherPKI: TestPKI = {
-        do { return try KubeAPIServerDouble.makeTestPKI(in: temporaryDirectory("other-pki")) } catch {
+        do { return try KubeAPIServerDouble.makeTestPKI(in: TemporaryDirectory("other-pki").path) } catch {
             fatalError("cannot make the second test PKI: \(error)")
         }
     }()
@@ -26,17 +27,11 @@ enum Fixture {
     static let namedOnlyPKI: TestPKI = {
         do {
             return try KubeAPIServerDouble.makeTestPKI(
-                in: temporaryDirectory("named-pki"), serverNames: ["DNS:api.internal.example"])
+                in: TemporaryDirectory("named-pki").path, serverNames: ["DNS:api.internal.example"])
         } catch {
             fatalError("cannot make the third test PKI: \(error)")
         }
     }()
-
-    static func temporaryDirectory(_ label: String = "kubeapi") -> String {
-        var template = Array("\(NSTemporaryDirectory())/\(label)-XXXXXX".utf8CString)
-        let path = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        return String(cString: path!)
-    }
 
     /// The default policy on a clock that does not wait: retries, backoff and
     /// budgets are checked without sleeping.
@@ -90,7 +85,7 @@ func withDouble<T: Sendable>(
     _ body: @escaping @Sendable (KubeAPIServerDouble, String) throws -> T
 ) async throws -> T {
     let double = try await KubeAPIServerDouble.start(pki: pki, http2: http2, plainHTTP: plainHTTP)
-    let dir = Fixture.temporaryDirectory()
+    let dir = TemporaryDirectory("kubeapi").path
     do {
         let result = try await offPool { try body(double, dir) }
         await double.shutdown()

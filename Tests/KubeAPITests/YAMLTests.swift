@@ -139,4 +139,20 @@ import YAML
         let docs: [JSONValue] = [["a": 1], "text", [1, 2]]
         #expect(try YAML.documents(Array(YAML.emit(documents: docs).utf8)) == docs)
     }
+
+    /// Found by `make fuzz` (yaml): these were written unescaped, and libyaml
+    /// refuses to read a file with them ("control characters are not allowed").
+    @Test(arguments: ["\u{80}", "a\u{9F}b", "\u{FFFE}", "x\u{FFFF}", "\u{7F}\u{85}"])
+    func charactersLibyamlDoesNotReadAreEscaped(_ text: String) throws {
+        let value: JSONValue = ["k": .string(text)]
+        #expect(try YAML.document(Array(YAML.emit(value).utf8)) == value)
+    }
+
+    /// Found by `make fuzz` (yaml): `-0.` reads as the float -0, which was
+    /// written as `-0` and read back as the integer 0.
+    @Test func negativeZeroRoundTrips() throws {
+        let value = try #require(try YAML.document(Array("[-0., -0, -0.0]\n".utf8)))
+        #expect(value == [.number("-0"), .number("0"), .number("-0.0")])
+        #expect(try YAML.document(Array(YAML.emit(value).utf8)) == value)
+    }
 }

@@ -1,0 +1,6 @@
+// libFuzzer's entry for programs that have a main of their own. Nothing to
+// link: -sanitize=fuzzer brings libFuzzer in.
+#include <stddef.h>
+#include <stdint.h>
+
+int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*callback)(const uint8_t *data, size_t size));
