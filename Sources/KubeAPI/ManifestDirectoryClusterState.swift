@@ -92,7 +92,7 @@ package struct ManifestDirectoryClusterState: ClusterState {
     // MARK: writing
 
     func setNetworkStatus(of pod: ObjectKey, to value: String) throws(KubeError) {
-        try rewrite(kind: "Pod", pod, resource: "pods") { (object: inout JSONValue) throws(KubeError) in
+        try rewrite(kind: "Pod", pod, resource: "pods") { (object: inout JSONValue, path: String) throws(KubeError) in
             var metadata = object["metadata"] ?? [:]
             var annotations = metadata["annotations"] ?? [:]
             if annotations.isNull { annotations = [:] }
@@ -109,7 +109,7 @@ package struct ManifestDirectoryClusterState: ClusterState {
     /// The claim's `status.devices[]` in its file: our entries set, released ones cleared, the rest kept.
     func setDeviceStatus(_ status: ClaimDeviceStatus) throws(KubeError) {
         try rewrite(kind: "ResourceClaim", status.claim, resource: "resourceclaims.resource.k8s.io") {
-            (object: inout JSONValue) throws(KubeError) in
+            (object: inout JSONValue, _: String) throws(KubeError) in
             object = try status.merged(into: object)
         }
     }
@@ -117,7 +117,7 @@ package struct ManifestDirectoryClusterState: ClusterState {
     /// Changes one object in its file, under the folder's lock: the file read
     /// is the latest one, no other writer is between read and rename.
     private func rewrite(kind: String, _ key: ObjectKey, resource: String,
-                         _ change: (inout JSONValue) throws(KubeError) -> Void) throws(KubeError) {
+                         _ change: (inout JSONValue, _ path: String) throws(KubeError) -> Void) throws(KubeError) {
         let lock: FileLock
         do { lock = try FileLock(path: Paths.join(directory, Self.lockFileName)) } catch {
             throw .transport("manifestDir \(directory): cannot lock \(Self.lockFileName): \(error.reason)")
@@ -128,12 +128,12 @@ package struct ManifestDirectoryClusterState: ClusterState {
     }
 
     private func rewriteLocked(kind: String, _ key: ObjectKey, resource: String,
-                               _ change: (inout JSONValue) throws(KubeError) -> Void) throws(KubeError) {
+                               _ change: (inout JSONValue, _ path: String) throws(KubeError) -> Void) throws(KubeError) {
         for path in try files() {
             var file = try ManifestFile(reading: path)
             guard let location = file.location(of: kind, key) else { continue }
             var object = file[location]
-            try change(&object)
+            try change(&object, path)
             file[location] = object
             do {
                 try Directory(opening: directory).writeAtomically(Paths.baseName(of: path), file.serialized, mode: 0o644)
