@@ -62,6 +62,22 @@ final class ThickFixture: @unchecked Sendable {
         try JSONValue.object(config).pretty.write(toFile: daemonConfigPath, atomically: true, encoding: .utf8)
     }
 
+    /// The cluster network becomes a bridge whose ADD first sleeps `seconds`
+    /// (a plugin in a binDir of its own); its DEL is the bridge's own.
+    func slowClusterNetwork(seconds: Int) throws {
+        let plugins = dir + "/plugins"
+        try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
+        try "#!/bin/sh\n[ \"$CNI_COMMAND\" = ADD ] && sleep \(seconds)\nexec \(Harness.pluginDir)/bridge\n".write(toFile: plugins + "/slow-bridge", atomically: true, encoding: .utf8)
+        chmod(plugins + "/slow-bridge", 0o755)
+        var cluster = fixture.clusterNetwork
+        cluster["type"] = "slow-bridge"
+        try cluster.pretty.write(toFile: netd + "/10-cluster.conf", atomically: true, encoding: .utf8)
+        var config = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: daemonConfigPath))))
+        config["binDir"] = .string(plugins)
+        try config.pretty.write(toFile: daemonConfigPath, atomically: true, encoding: .utf8)
+        _ = server.updateObject(at: podPath) { $0["metadata"]?["annotations"] = [:] }
+    }
+
     /// Starts the daemon and waits until its socket answers /readyz.
     @discardableResult
     func startDaemon(arguments: [String]? = nil, environment: [String: String] = [:]) throws -> Daemon {

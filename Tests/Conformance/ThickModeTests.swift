@@ -129,6 +129,54 @@ struct ThickModeTests {
         }
     }
 
+    /// A plugin that takes 3 s: past a 1 s requestTimeoutSeconds the shim gets
+    /// a CNI error at once; the DEL that follows waits for the ADD and undoes it.
+    @Test func aRequestPastItsDeadlineAnswersACNIErrorAndTheDelUndoesIt() async throws {
+        try await withThick(["requestTimeoutSeconds": 1]) { t in
+            try t.slowClusterNetwork(seconds: 3)
+            try t.startDaemon()
+            let started = Date()
+            let add = try t.shimCall("ADD")
+            let took = Date().timeIntervalSince(started)
+            #expect(add.status == 1)
+            #expect(add.json?["code"] == 11)
+            #expect(add.json?["msg"]?.stringValue?.contains("did not finish within 1 s") == true, "\(add.stdout)")
+            #expect(took < 2.5, "the answer took \(took) s")
+            // The runtime's DEL waits for the container's lock; its own 1 s
+            // deadline passes first while the ADD still sleeps: then it is
+            // retried, as runtimes do.
+            var del = try t.shimCall("DEL")
+            for _ in 0..<5 where del.status != 0 {
+                let message = del.json?["msg"]?.stringValue ?? ""
+                #expect(message.contains("still running") || message.contains("did not finish within 1 s"), "\(del.stdout)")
+                del = try t.shimCall("DEL")
+            }
+            #expect(del.status == 0, "\(del.stdout)")
+            #expect(try t.sandbox.interfaces().isEmpty)
+            #expect(t.sandbox.reservedAddresses().isEmpty)
+            #expect(t.sandbox.cacheFiles().isEmpty)
+        }
+    }
+
+    /// SIGTERM while an ADD runs: the ADD still gets its answer, then the daemon exits.
+    @Test func sigtermLetsTheRequestInFlightFinish() async throws {
+        try await withThick { t in
+            try t.slowClusterNetwork(seconds: 2)
+            let daemon = try t.startDaemon()
+            async let add = Task.detached { try t.shimCall("ADD") }.value
+            usleep(500_000)
+            kill(daemon.pid, SIGTERM)
+            let answer = try await add
+            #expect(answer.status == 0, "\(answer.stdout)")
+            let started = Date()
+            while daemon.isRunning && Date().timeIntervalSince(started) < 15 { usleep(10_000) }
+            #expect(!daemon.isRunning && daemon.terminationStatus == 0)
+            // No daemon now: the shim's own DEL frees it.
+            #expect(try t.shimCall("DEL").status == 0)
+            #expect(t.sandbox.reservedAddresses().isEmpty)
+        }
+    }
+
     @Test func twentyConcurrentPodsLeakNothing() async throws {
         try await withThick { t in
             let nadSubnet = Sandbox.newSubnet()
