@@ -24,27 +24,27 @@ package enum MultusDaemon {
         let flags: DaemonFlags
         do { flags = try DaemonFlags.parse(arguments) } catch {
             guard case .message(let message) = error else { return 2 }
-            StandardOutput.write(message + "\n" + DaemonFlags.usage, to: 2)
+            StandardStreams.error(message + "\n" + DaemonFlags.usage)
             return 2
         }
         if flags.help {
-            StandardOutput.write(DaemonFlags.usage, to: 2)
+            StandardStreams.error(DaemonFlags.usage)
             return 0
         }
         if flags.version {
             // Go's daemon exits 4 after printing its version.
-            StandardOutput.write("multus-daemon: multus-swift \(version)\n", to: 1)
+            StandardStreams.output("multus-daemon: multus-swift \(version)\n")
             return 4
         }
         let config: DaemonConfig
         do { config = try DaemonConfig.load(Paths.resolve(flags.config, against: workingDirectory())) } catch {
-            StandardOutput.write("multus-daemon: failed to load the CNI server configuration: \(error.description)\n", to: 2)
+            StandardStreams.error("multus-daemon: failed to load the CNI server configuration: \(error.description)\n")
             return 1
         }
         let logger = MultusLogging.makeLogger(settings: config.log, label: "multus-daemon")
         let fail = { (status: Int32, message: String) -> Int32 in
             logger.critical("\(message)")
-            if !config.log.logToStderr { StandardOutput.write("multus-daemon: \(message)\n", to: 2) }
+            if !config.log.logToStderr { StandardStreams.error("multus-daemon: \(message)\n") }
             return status
         }
         logger.info("multus-daemon started (multus-swift \(version)), configuration \(config.path)")

@@ -27,17 +27,17 @@ package enum MultusShim {
 
     package static func main(arguments: [String], environment: ProcessEnvironment, version: String) -> Int32 {
         if let flag = arguments.first, ["-version", "--version", "-v", "--v"].contains(flag) {
-            StandardOutput.write("multus-shim: multus-swift \(version)\n", to: 1)
+            StandardStreams.output("multus-shim: multus-swift \(version)\n")
             return 0
         }
         guard environment["CNI_COMMAND"] != nil else {
-            StandardOutput.write("\(about)\nCNI protocol versions supported: \(CNIVersion.supported.map(\.description).joined(separator: ", "))\n", to: 2)
+            StandardStreams.error("\(about)\nCNI protocol versions supported: \(CNIVersion.supported.map(\.description).joined(separator: ", "))\n")
             return 0
         }
         let outcome = run(environment: environment) { () throws(SystemError) in
             try ProcessEnvironment.readStandardInput(limit: CNIEntryPoint.maximumConfigBytes)
         }
-        if !outcome.stdout.isEmpty { StandardOutput.write(outcome.stdout + "\n", to: 1) }
+        if !outcome.stdout.isEmpty { StandardStreams.output(outcome.stdout + "\n") }
         return outcome.exitStatus
     }
 
@@ -124,20 +124,6 @@ package enum MultusShim {
             return try HTTPWire.readResponse(socket, until: clock.now + answerWait, maximumBody: 64 << 20)
         } catch {
             throw CNIError(code: CNIError.tryAgainLater, msg: "failed to send CNI request to multus-daemon on \(path): \(error.message)")
-        }
-    }
-}
-
-/// write(2) to stdout or stderr, as the other faces print.
-enum StandardOutput {
-    static func write(_ text: String, to fd: Int32) {
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            offset += n
         }
     }
 }
