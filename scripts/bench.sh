@@ -535,6 +535,11 @@ measure_go_daemon() {
     sleep 0.1
   done
   sleep 1
+  if ! kill -0 "$DAEMON_PID" 2> /dev/null; then
+    echo "  Go's daemon did not start:" >&2; tail -20 "$d/daemon.out" "$d/daemon.log" >&2 2> /dev/null
+    DAEMON_PID=; [ -z "$made" ] || rmdir "$sa" /var/run/secrets/kubernetes.io /var/run/secrets 2>/dev/null || true
+    return 0
+  fi
   FIG[go-daemon-rss-start]=$(rss_of "$DAEMON_PID" VmRSS)
   printf '#!/bin/sh\nexport CNI_COMMAND=$1 CNI_CONTAINERID=bench-lat CNI_NETNS=/var/run/netns/%s CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=bench-2"\nexec %s < %s >/dev/null\n' \
     "$NS" "$(dirname "$daemon")/multus-shim" "$d/shim.json" > "$DIR/lat-go-daemon.sh"
