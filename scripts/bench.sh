@@ -424,6 +424,19 @@ measure_wall() {
 
 # --- daemon mode ---------------------------------------------------------------
 
+# daemon_config DIR: DIR/daemon-config.json as a DaemonSet has it
+# (multusConfigFile auto, the cluster network as the primary config in
+# DIR/autoconf); the caller adds its keys. Go's daemon serves only in auto
+# mode: with a file path it starts, then exits (nothing keeps it waiting).
+daemon_config() {
+  local d=$1
+  mkdir -p "$d/autoconf" "$d/net.d" "$d/run"
+  jq '.delegates[0]' "$DIR/swift-api.json" > "$d/autoconf/10-cluster.conf"
+  jq -n --arg d "$d" \
+    '{cniVersion: "1.0.0", logLevel: "error", logToStderr: false, logFile: ($d + "/daemon.log"), cniConfigDir: ($d + "/net.d"),
+      multusConfigFile: "auto", multusAutoconfigDir: ($d + "/autoconf"), socketDir: ($d + "/run")}'
+}
+
 # The daemon from a daemon config in $DIR/daemon, against the double, watching
 # bench-node; the shim's config names the same delegates as the thin "api" one.
 start_daemon() {
@@ -432,10 +445,7 @@ start_daemon() {
   ln -sf "${META[swift]}" "$d/bin/multus-daemon"
   ln -sf "${META[swift]}" "$d/bin/multus-shim"
   jq --arg run "$d/run" '.type = "multus-shim" | .daemonSocketDir = $run | del(.kubeconfig)' "$DIR/swift-api.json" > "$d/shim.json"
-  cp "$d/shim.json" "$d/multus.conf"
-  jq -n --arg d "$d" --arg kube "$DIR/double/kubeconfig" --arg conf "$d/multus.conf" \
-    '{cniVersion: "1.0.0", logLevel: "error", logToStderr: false, logFile: ($d + "/daemon.log"), cniConfigDir: ($d + "/net.d"),
-      multusConfigFile: $conf, socketDir: ($d + "/run"), kubeconfig: $kube, metricsPort: 39391}' > "$d/daemon-config.json"
+  daemon_config "$d" | jq --arg kube "$DIR/double/kubeconfig" '. + {kubeconfig: $kube, metricsPort: 39391}' > "$d/daemon-config.json"
   MULTUS_NODE_NAME=bench-node "$d/bin/multus-daemon" -config "$d/daemon-config.json" > "$d/daemon.out" 2>&1 &
   DAEMON_PID=$!
   local i
@@ -521,10 +531,7 @@ measure_go_daemon() {
   printf 'bench-token' > "$d/sa/token"
   [ -d "$sa" ] || { mkdir -p "$sa"; made=1; }
   jq --arg run "$d/run" '.type = "multus-shim" | .daemonSocketDir = $run | del(.kubeconfig)' "$DIR/swift-api.json" > "$d/shim.json"
-  cp "$d/shim.json" "$d/multus.conf"
-  jq -n --arg d "$d" --arg conf "$d/multus.conf" \
-    '{cniVersion: "1.0.0", logLevel: "error", logToStderr: false, logFile: ($d + "/daemon.log"), cniConfigDir: ($d + "/net.d"),
-      multusConfigFile: $conf, socketDir: ($d + "/run")}' > "$d/daemon-config.json"
+  daemon_config "$d" > "$d/daemon-config.json"
   unshare -m --propagation private sh -c "mount --bind '$d/sa' '$sa' && KUBERNETES_SERVICE_HOST=127.0.0.1 \
     KUBERNETES_SERVICE_PORT=$(cat "$DIR/double/port") MULTUS_NODE_NAME=bench-node exec '$daemon' -config '$d/daemon-config.json'" \
     > "$d/daemon.out" 2>&1 &
@@ -536,7 +543,7 @@ measure_go_daemon() {
   done
   sleep 1
   if ! kill -0 "$DAEMON_PID" 2> /dev/null; then
-    echo "  Go's daemon did not start:" >&2; tail -20 "$d/daemon.out" "$d/daemon.log" >&2 2> /dev/null
+    echo "  Go's daemon did not start:" >&2; tail -20 "$d/daemon.out" "$d/daemon.log" >&2 2> /dev/null || true
     DAEMON_PID=; [ -z "$made" ] || rmdir "$sa" /var/run/secrets/kubernetes.io /var/run/secrets 2>/dev/null || true
     return 0
   fi
