@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // The CNI protocol as values. No I/O, no Foundation.
@@ -56,8 +57,16 @@ let package = Package(
         ]),
         // The DaemonSet side, as Go Multus's thin_entrypoint and install_multus.
         .target(name: "MultusInstall", dependencies: ["CNISpec", "SystemSupport"]),
+        // Thick mode, as Go Multus's multus-daemon and multus-shim: the unix socket
+        // server and its client, watch caches of the node's pods and the NADs,
+        // plugins chrooted into the host, the shim's config, metrics.
+        .target(name: "MultusDaemon", dependencies: [
+            "CNISpec", "SystemSupport", "Delegation", "KubeAPI", "MultusCore", "MultusInstall", "MultusLogging",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         .executableTarget(name: "multus-swift", dependencies: [
-            "MultusCore", "MultusInstall", "SystemSupport"
+            "MultusCore", "MultusInstall", "MultusDaemon", "SystemSupport"
         ]),
 
         // A Kubernetes API server double for the tests (the real one cannot run
@@ -98,6 +107,10 @@ let package = Package(
         ]),
         .testTarget(name: "MultusCoreTests", dependencies: ["MultusCore", "SystemSupport", "TestSupport"]),
         .testTarget(name: "MultusLoggingTests", dependencies: ["MultusLogging", "SystemSupport", "TestSupport"]),
+        .testTarget(name: "MultusDaemonTests", dependencies: [
+            "MultusDaemon", "MultusInstall", "CNISpec", "KubeAPI", "KubeAPIServerDouble", "SystemSupport", "TestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "MultusInstallTests", dependencies: ["MultusInstall", "CNISpec", "SystemSupport", "TestSupport"]),
         // End to end: the built binary, the reference plugins, real namespaces.
         .testTarget(name: "Conformance", dependencies: ["CNISpec", "KubeAPIServerDouble", "SystemSupport", "UnaryGRPC", "ProtobufWire",

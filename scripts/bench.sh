@@ -20,6 +20,16 @@
 #  - API requests and connections: counted by the Kubernetes API server double
 #    (kube-api-double), dumped after each CNI call.
 #  - wall times (hyperfine) are noisy on a shared machine and labelled so.
+#  - daemon mode (multus-swift only: Go's daemon reads its service account from
+#    a fixed path): the binary as multus-daemon against the double seeded with
+#    110 pods on the node, 300 on other nodes and 1,000 NADs, shaped like real
+#    objects (containers, env, managed fields); its RSS (VmRSS, VmHWM) after
+#    the caches synced and after DAEMON_RUNS ADD+DEL rounds; the requests of a
+#    warm ADD; ADD latency (hyperfine, DEL before each) thin vs through the shim,
+#    and the daemon's own handling time (its latency histogram). With Go Multus
+#    (GO_MULTUS_DAEMON, or multus-daemon beside GO_MULTUS_BIN or in
+#    .build-go/bin), Go's daemon the same way (its service account from a
+#    folder bound in a private mount namespace), with Go's shim.
 # Creates msw-bench* namespaces and links and removes them on exit.
 set -euo pipefail
 case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
@@ -35,13 +45,20 @@ NS=msw-bench
 TRACE="$ROOT/scripts/bench-trace.py"
 DIR=
 DOUBLE_PID=
+DAEMON_PID=
+DAEMON_RUNS=${DAEMON_RUNS:-200}   # ADD+DEL rounds through the daemon before its RSS is read again
 
 need() {
   [ "$(id -u)" -eq 0 ] || { echo "the benchmark creates namespaces and links: run it as root" >&2; exit 1; }
   local tool
-  for tool in valgrind hyperfine jq python3 strip; do
+  for tool in valgrind hyperfine jq python3 strip curl; do
     command -v "$tool" >/dev/null || { echo "$tool is missing (make deps)" >&2; exit 1; }
   done
+}
+
+stop_daemon() {
+  [ -z "$DAEMON_PID" ] || { kill "$DAEMON_PID" 2>/dev/null || true; wait "$DAEMON_PID" 2>/dev/null || true; }
+  DAEMON_PID=
 }
 
 stop_double() {
@@ -51,11 +68,13 @@ stop_double() {
 
 # On exit: the double always stops; BENCH_KEEP=1 keeps the namespace, links and work folder.
 finish() {
+  stop_daemon
   stop_double
   [ -n "${BENCH_KEEP:-}" ] && echo "kept: $DIR and namespace $NS" >&2 || cleanup
 }
 
 cleanup() {
+  stop_daemon
   stop_double
   ip netns del "$NS" 2>/dev/null || true
   ip link del msw-bench-m 2>/dev/null || true
@@ -128,6 +147,47 @@ write_manifests() {
       spec: {nodeName: "bench-node", containers: [{name: "c", image: "busybox"}]}, status: {phase: "Pending"}}' \
       > "$DIR/manifests/pod-bench-$n.json"
   done
+  write_bulk_manifests
+}
+
+# The daemon's memory figure: 110 pods on bench-node, 300 elsewhere, 1,000
+# NADs, as one List. Pods carry what real ones do (containers with env and
+# mounts, labels, managed fields, status), so trimming shows.
+write_bulk_manifests() {
+  python3 - "$DIR/manifests/bulk.json" <<'PY'
+import json, sys
+items = []
+def pod(i, node):
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": f"bulk-{node}-{i}", "namespace": f"team-{i % 20}",
+                         "labels": {"app": f"app-{i}", "pod-template-hash": "5d9c7b8f6", "tier": "backend"},
+                         "annotations": {"k8s.v1.cni.cncf.io/networks": f"nad-{i % 1000}",
+                                         "kubectl.kubernetes.io/restartedAt": "2026-11-30T10:00:00Z"},
+                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": f"app-{i}-5d9c7b8f6",
+                                              "uid": f"0000-{i}", "controller": True}],
+                         "managedFields": [{"manager": "kube-controller-manager", "operation": "Update", "apiVersion": "v1",
+                                            "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:labels": {"f:app": {}, "f:tier": {}}},
+                                                                                  "f:spec": {"f:containers": {"k:{\"name\":\"app\"}": {".": {}, "f:image": {}, "f:env": {}}}}}}]},
+            "spec": {"nodeName": node, "serviceAccountName": "default", "restartPolicy": "Always",
+                     "containers": [{"name": "app", "image": f"registry.example/app-{i}:1.2.3",
+                                     "args": ["--port=8080", "--log-level=info"],
+                                     "env": [{"name": f"VAR_{k}", "value": "x" * 40} for k in range(12)],
+                                     "ports": [{"containerPort": 8080, "protocol": "TCP"}],
+                                     "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
+                                     "volumeMounts": [{"name": "token", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}]}],
+                     "volumes": [{"name": "token", "projected": {"sources": [{"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}}]}}]},
+            "status": {"phase": "Running", "podIP": f"10.{i % 250}.0.{i % 200}", "hostIP": "192.0.2.1",
+                       "conditions": [{"type": t, "status": "True"} for t in ["Initialized", "Ready", "ContainersReady", "PodScheduled"]]}}
+for i in range(110): items.append(pod(i, "bench-node"))
+for i in range(300): items.append(pod(i, f"other-{i % 10}"))
+for i in range(1000):
+    config = {"cniVersion": "1.0.0", "type": "macvlan", "master": "eth1", "mode": "bridge",
+              "ipam": {"type": "host-local", "subnet": f"10.{100 + i // 250}.{i % 250}.0/24"}}
+    items.append({"apiVersion": "k8s.cni.cncf.io/v1", "kind": "NetworkAttachmentDefinition",
+                  "metadata": {"name": f"bulk-nad-{i}", "namespace": f"team-{i % 20}"},
+                  "spec": {"config": json.dumps(config)}})
+json.dump({"apiVersion": "v1", "kind": "List", "items": items}, open(sys.argv[1], "w"))
+PY
 }
 
 write_configs() {
@@ -362,6 +422,165 @@ measure_wall() {
   done
 }
 
+# --- daemon mode ---------------------------------------------------------------
+
+# daemon_config DIR: DIR/daemon-config.json as a DaemonSet has it
+# (multusConfigFile auto, the cluster network as the primary config in
+# DIR/autoconf); the caller adds its keys. Go's daemon serves only in auto
+# mode: with a file path it starts, then exits (nothing keeps it waiting).
+daemon_config() {
+  local d=$1
+  mkdir -p "$d/autoconf" "$d/net.d" "$d/run"
+  jq '.delegates[0]' "$DIR/swift-api.json" > "$d/autoconf/10-cluster.conf"
+  jq -n --arg d "$d" \
+    '{cniVersion: "1.0.0", logLevel: "error", logToStderr: false, logFile: ($d + "/daemon.log"), cniConfigDir: ($d + "/net.d"),
+      multusConfigFile: "auto", multusAutoconfigDir: ($d + "/autoconf"), socketDir: ($d + "/run")}'
+}
+
+# The daemon from a daemon config in $DIR/daemon, against the double, watching
+# bench-node; the shim's config names the same delegates as the thin "api" one.
+start_daemon() {
+  local d="$DIR/daemon"
+  mkdir -p "$d/bin" "$d/net.d" "$d/run"
+  ln -sf "${META[swift]}" "$d/bin/multus-daemon"
+  ln -sf "${META[swift]}" "$d/bin/multus-shim"
+  jq --arg run "$d/run" '.type = "multus-shim" | .daemonSocketDir = $run | del(.kubeconfig)' "$DIR/swift-api.json" > "$d/shim.json"
+  daemon_config "$d" | jq --arg kube "$DIR/double/kubeconfig" '. + {kubeconfig: $kube, metricsPort: 39391}' > "$d/daemon-config.json"
+  MULTUS_NODE_NAME=bench-node "$d/bin/multus-daemon" -config "$d/daemon-config.json" > "$d/daemon.out" 2>&1 &
+  DAEMON_PID=$!
+  local i
+  for i in $(seq 300); do
+    curl -sf --unix-socket "$d/run/multus.sock" http://daemon/readyz > /dev/null 2>&1 && return
+    sleep 0.1
+  done
+  echo "the daemon did not start:" >&2; cat "$d/daemon.out" "$d/daemon.log" >&2; stop_daemon
+}
+
+shim_call() {  # shim_call COMMAND POD: as cni() does, through the shim
+  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin CNI_COMMAND="$1" CNI_CONTAINERID="bench-$2" \
+    CNI_NETNS="/var/run/netns/$NS" CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni \
+    CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=$2;K8S_POD_INFRA_CONTAINER_ID=bench-$2" \
+    "$DIR/daemon/bin/multus-shim" < "$DIR/daemon/shim.json" > "$DIR/out" 2>> "$DIR/stderr"
+}
+
+rss_of() { awk -v f="$2" '$1 == f":" { print $2 }' "/proc/$1/status"; }
+
+measure_daemon() {
+  [ -n "$DOUBLE_PID" ] || return 0
+  echo "  daemon mode: memory, requests, latency" >&2
+  start_daemon
+  [ -n "$DAEMON_PID" ] || return 0
+  sleep 1
+  FIG[daemon-rss-start]=$(rss_of "$DAEMON_PID" VmRSS)
+  FIG[daemon-cache]=$(curl -s --unix-socket "$DIR/daemon/run/multus.sock" http://daemon/healthz > /dev/null; \
+    jq -r '.items | length' "$DIR/manifests/bulk.json")
+  double_log "$DIR/requests.skip"
+  shim_call ADD bench-2 || echo "  daemon ADD failed: $(head -c 300 "$DIR/out")" >&2
+  double_log "$DIR/requests.daemon.add"
+  shim_call DEL bench-2 || true
+  double_log "$DIR/requests.daemon.del"
+  FIG[daemon-req-add]=$(count_of "$DIR/requests.daemon.add")
+  FIG[daemon-req-del]=$(count_of "$DIR/requests.daemon.del")
+  local i
+  for i in $(seq "$DAEMON_RUNS"); do shim_call ADD bench-2 || true; shim_call DEL bench-2 || true; done
+  FIG[daemon-rss-after]=$(rss_of "$DAEMON_PID" VmRSS)
+  FIG[daemon-hwm]=$(rss_of "$DAEMON_PID" VmHWM)
+  # ADD latency, DEL (untimed) before each: thin with kubeconfig vs through the daemon.
+  printf '#!/bin/sh\nexport CNI_COMMAND=$1 CNI_CONTAINERID=bench-lat CNI_NETNS=/var/run/netns/%s CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=bench-2"\nexec %s < %s >/dev/null\n' \
+    "$NS" "${META[swift]}" "$DIR/swift-api.json" > "$DIR/lat-thin.sh"
+  printf '#!/bin/sh\nexport CNI_COMMAND=$1 CNI_CONTAINERID=bench-lat CNI_NETNS=/var/run/netns/%s CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=bench-2"\nexec %s < %s >/dev/null\n' \
+    "$NS" "$DIR/daemon/bin/multus-shim" "$DIR/daemon/shim.json" > "$DIR/lat-daemon.sh"
+  chmod +x "$DIR/lat-thin.sh" "$DIR/lat-daemon.sh"
+  latency thin
+  local before after
+  before=$(daemon_add_seconds 39391)
+  latency daemon
+  after=$(daemon_add_seconds 39391)
+  FIG[lat-daemon-own]=$(awk -v b="$before" -v a="$after" 'BEGIN { split(b, x); split(a, y); if (y[2] > x[2]) printf "%.1f", (y[1] - x[1]) * 1000 / (y[2] - x[2]) }')
+  stop_daemon
+  measure_go_daemon
+}
+
+latency() {  # latency KIND: hyperfine of lat-KIND.sh ADD, DEL (untimed) before each; mean and min
+  hyperfine -N --warmup 3 --runs "$RUNS" --prepare "$DIR/lat-$1.sh DEL" --export-json "$DIR/lat.json" \
+    "$DIR/lat-$1.sh ADD" > /dev/null 2>> "$DIR/stderr" || true
+  "$DIR/lat-$1.sh" DEL || true
+  FIG[lat-$1]=$(mean_ms "$DIR/lat.json")
+  FIG[lat-$1-min]=$(jq -r '.results[0].min * 1000' "$DIR/lat.json")
+}
+
+daemon_add_seconds() {  # "sum count" of the daemon's ADD latency histogram
+  curl -s "http://127.0.0.1:$1/metrics" | awk '
+    /^multus_cni_request_duration_seconds_sum\{command="ADD"\}/ { s = $2 }
+    /^multus_cni_request_duration_seconds_count\{command="ADD"\}/ { c = $2 }
+    END { print s + 0, c + 0 }'
+}
+
+# Go's daemon on the same double, cluster and pods: its service account (the
+# double's token and CA) bound over the fixed in-cluster path in a mount
+# namespace of its own; Go's shim in front of it.
+measure_go_daemon() {
+  local daemon=${GO_MULTUS_DAEMON:-}
+  [ -n "$daemon" ] || { [ -z "$GO_BIN" ] || daemon="$(dirname "$GO_BIN")/multus-daemon"; }
+  [ -x "$daemon" ] || daemon="$ROOT/.build-go/bin/multus-daemon"
+  [ -x "$daemon" ] && [ -x "$(dirname "$daemon")/multus-shim" ] || return 0
+  command -v unshare > /dev/null || return 0
+  local d="$DIR/go-daemon" sa=/var/run/secrets/kubernetes.io/serviceaccount made=
+  mkdir -p "$d/sa" "$d/net.d" "$d/run"
+  cp "$DIR/double/pki/ca.crt" "$d/sa/ca.crt"
+  printf 'bench-token' > "$d/sa/token"
+  [ -d "$sa" ] || { mkdir -p "$sa"; made=1; }
+  jq --arg run "$d/run" '.type = "multus-shim" | .daemonSocketDir = $run | del(.kubeconfig)' "$DIR/swift-api.json" > "$d/shim.json"
+  daemon_config "$d" > "$d/daemon-config.json"
+  unshare -m --propagation private sh -c "mount --bind '$d/sa' '$sa' && KUBERNETES_SERVICE_HOST=127.0.0.1 \
+    KUBERNETES_SERVICE_PORT=$(cat "$DIR/double/port") MULTUS_NODE_NAME=bench-node exec '$daemon' -config '$d/daemon-config.json'" \
+    > "$d/daemon.out" 2>&1 &
+  DAEMON_PID=$!
+  local i
+  for i in $(seq 300); do
+    curl -sf --unix-socket "$d/run/multus.sock" http://daemon/readyz > /dev/null 2>&1 && break
+    sleep 0.1
+  done
+  sleep 1
+  if ! kill -0 "$DAEMON_PID" 2> /dev/null; then
+    echo "  Go's daemon did not start:" >&2; tail -20 "$d/daemon.out" "$d/daemon.log" >&2 2> /dev/null || true
+    DAEMON_PID=; [ -z "$made" ] || rmdir "$sa" /var/run/secrets/kubernetes.io /var/run/secrets 2>/dev/null || true
+    return 0
+  fi
+  FIG[go-daemon-rss-start]=$(rss_of "$DAEMON_PID" VmRSS)
+  printf '#!/bin/sh\nexport CNI_COMMAND=$1 CNI_CONTAINERID=bench-lat CNI_NETNS=/var/run/netns/%s CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=bench-2"\nexec %s < %s >/dev/null\n' \
+    "$NS" "$(dirname "$daemon")/multus-shim" "$d/shim.json" > "$DIR/lat-go-daemon.sh"
+  chmod +x "$DIR/lat-go-daemon.sh"
+  for i in $(seq "$DAEMON_RUNS"); do "$DIR/lat-go-daemon.sh" ADD || true; "$DIR/lat-go-daemon.sh" DEL || true; done
+  FIG[go-daemon-rss-after]=$(rss_of "$DAEMON_PID" VmRSS)
+  FIG[go-daemon-hwm]=$(rss_of "$DAEMON_PID" VmHWM)
+  latency go-daemon
+  stop_daemon
+  [ -z "$made" ] || rmdir "$sa" /var/run/secrets/kubernetes.io /var/run/secrets 2>/dev/null || true
+}
+
+report_daemon() {
+  [ -n "${FIG[daemon-rss-start]:-}" ] || return 0
+  echo
+  echo "== daemon mode (multus-swift): 110 pods on the node, 300 elsewhere, 1,000 NADs in the cluster"
+  printf '%-56s %14s\n' "daemon RSS, caches synced (VmRSS)" "$(show "${FIG[daemon-rss-start]}" MiB)"
+  printf '%-56s %14s\n' "daemon RSS after $DAEMON_RUNS ADD+DEL rounds (VmRSS)" "$(show "${FIG[daemon-rss-after]}" MiB)"
+  printf '%-56s %14s\n' "  peak (VmHWM)" "$(show "${FIG[daemon-hwm]}" MiB)"
+  printf '%-56s %14s\n' "API requests per warm ADD, pod with 2 NADs" "${FIG[daemon-req-add]}"
+  printf '%-56s %14s\n' "API requests per DEL" "${FIG[daemon-req-del]}"
+  echo "  daemon, ADD of the 2-NAD pod:"; what "$DIR/requests.daemon.add"
+  echo "  ADD latency of the 2-NAD pod (wall, hyperfine: mean / min; the plugins' own time included):"
+  printf '%-56s %14s %14s\n' "  thin (kubeconfig, TLS)" "$(show "${FIG[lat-thin]:-}" ms)" "$(show "${FIG[lat-thin-min]:-}" ms)"
+  printf '%-56s %14s %14s\n' "  through multus-shim and multus-daemon" "$(show "${FIG[lat-daemon]:-}" ms)" "$(show "${FIG[lat-daemon-min]:-}" ms)"
+  printf '%-56s %14s\n' "    of which in the daemon (its histogram, mean)" "$(show "${FIG[lat-daemon-own]:-}" ms)"
+  [ -n "${FIG[go-daemon-rss-start]:-}" ] || return 0
+  echo "  Go's daemon, same double and pods (with Go's shim):"
+  printf '%-56s %14s\n' "  Go daemon RSS, caches synced (VmRSS)" "$(show "${FIG[go-daemon-rss-start]}" MiB)"
+  printf '%-56s %14s\n' "  Go daemon RSS after $DAEMON_RUNS ADD+DEL rounds (VmRSS)" "$(show "${FIG[go-daemon-rss-after]}" MiB)"
+  printf '%-56s %14s\n' "    peak (VmHWM)" "$(show "${FIG[go-daemon-hwm]}" MiB)"
+  printf '%-56s %14s %14s\n' "  ADD latency through Go's shim and daemon" "$(show "${FIG[lat-go-daemon]:-}" ms)" "$(show "${FIG[lat-go-daemon-min]:-}" ms)"
+}
+
 # --- report ------------------------------------------------------------------
 
 report() {
@@ -410,6 +629,7 @@ report() {
     printf '%-56s %14s %14s %14s\n' "  overhead over the plugins alone" "$(show "${FIG["overhead-$conf|swift"]:-}" ms)" \
       "$(show "${FIG["overhead-$conf|go"]:-}" ms)" "-"
   done
+  report_daemon
   echo
   echo "== every run (the tables show medians)"
   local key
@@ -442,6 +662,7 @@ main() {
   measure_instructions
   measure_traced
   measure_wall
+  measure_daemon
   report
 }
 main

@@ -3,28 +3,17 @@ import KubeAPI
 /// The devices allocated for one ResourceClaim, wherever that was read from
 /// (the ResourceClaim's status, kubelet's DRA checkpoint, pod-resources).
 package struct ClaimAllocation: Sendable, Equatable {
-    package struct Device: Sendable, Hashable {
-        package var driver: String
-        package var pool: String
-        package var device: String
-        package init(driver: String, pool: String, device: String) {
-            self.driver = driver
-            self.pool = pool
-            self.device = device
-        }
-    }
-
     package var claim: ObjectKey
     /// In allocation order.
-    package var devices: [Device]
+    package var devices: [AllocatedDevice]
     /// The claim's device requests each device was allocated for, where the
     /// source says (the claim's results, the checkpoint's RequestNames; not
     /// pod-resources): what maps an extended resource to its devices.
-    package var requestNames: [Device: [String]]
+    package var requestNames: [AllocatedDevice: [String]]
     /// The resource.k8s.io version the claim was read in, when it was read.
     package var apiVersion: String?
 
-    package init(claim: ObjectKey, devices: [Device], requestNames: [Device: [String]] = [:], apiVersion: String? = nil) {
+    package init(claim: ObjectKey, devices: [AllocatedDevice], requestNames: [AllocatedDevice: [String]] = [:], apiVersion: String? = nil) {
         self.claim = claim
         self.devices = devices
         self.requestNames = requestNames
@@ -32,7 +21,7 @@ package struct ClaimAllocation: Sendable, Equatable {
     }
 
     /// The devices allocated for `request`, in allocation order.
-    package func devices(ofRequest request: String) -> [Device] {
+    package func devices(ofRequest request: String) -> [AllocatedDevice] {
         devices.filter { requestNames[$0]?.contains(request) == true }
     }
 

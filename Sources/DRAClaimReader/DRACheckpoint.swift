@@ -27,12 +27,12 @@ package struct DRACheckpoint: Sendable, Equatable {
         package var claimUID: String
         package var claim: ObjectKey
         package var podUIDs: Set<String>
-        package var devices: [ClaimAllocation.Device]
+        package var devices: [AllocatedDevice]
         /// Each device's RequestNames (1.31+ only).
-        package var requestNames: [ClaimAllocation.Device: [String]]
+        package var requestNames: [AllocatedDevice: [String]]
 
-        package init(claimUID: String, claim: ObjectKey, podUIDs: Set<String>, devices: [ClaimAllocation.Device],
-                     requestNames: [ClaimAllocation.Device: [String]] = [:]) {
+        package init(claimUID: String, claim: ObjectKey, podUIDs: Set<String>, devices: [AllocatedDevice],
+                     requestNames: [AllocatedDevice: [String]] = [:]) {
             self.claimUID = claimUID
             self.claim = claim
             self.podUIDs = podUIDs
@@ -127,14 +127,14 @@ package struct DRACheckpoint: Sendable, Equatable {
         }
     }
 
-    private static func devices(of entry: JSONValue) -> ([ClaimAllocation.Device], [ClaimAllocation.Device: [String]]) {
-        var devices: [ClaimAllocation.Device] = []
-        var requestNames: [ClaimAllocation.Device: [String]] = [:]
+    private static func devices(of entry: JSONValue) -> ([AllocatedDevice], [AllocatedDevice: [String]]) {
+        var devices: [AllocatedDevice] = []
+        var requestNames: [AllocatedDevice: [String]] = [:]
         // 1.31+: DriverState per driver (kubelet writes the drivers sorted by name).
         for member in entry["DriverState"]?.objectValue ?? JSONObject() {
             for device in member.value["Devices"]?.arrayValue ?? [] {
                 guard let pool = device["PoolName"]?.stringValue, let name = device["DeviceName"]?.stringValue else { continue }
-                let key = ClaimAllocation.Device(driver: member.key, pool: pool, device: name)
+                let key = AllocatedDevice(driver: member.key, pool: pool, device: name)
                 devices.append(key)
                 requestNames[key, default: []] += (device["RequestNames"]?.arrayValue ?? []).compactMap(\.stringValue)
             }

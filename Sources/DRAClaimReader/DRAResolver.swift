@@ -64,7 +64,7 @@ struct DRAResolver: Sendable {
         let slices = try readSlices(nodeName: nodeName, drivers: drivers)
         outcome.sliceLists = drivers.count
 
-        func claimDevice(_ allocation: ClaimAllocation, _ device: ClaimAllocation.Device) -> ResourceMap.ClaimDevice {
+        func claimDevice(_ allocation: ClaimAllocation, _ device: AllocatedDevice) -> ResourceMap.ClaimDevice {
             ResourceMap.ClaimDevice(claim: allocation.claim, device: device,
                                     apiVersion: allocation.apiVersion ?? slices[device]?.apiVersion)
         }
@@ -122,10 +122,10 @@ struct DRAResolver: Sendable {
             case .success(nil): throw .claimNotFound(key)
             case .success(let claim?):
                 guard let results = claim.allocatedDevices else { throw .claimNotAllocated(key) }
-                var devices: [ClaimAllocation.Device] = []
-                var requests: [ClaimAllocation.Device: [String]] = [:]
+                var devices: [AllocatedDevice] = []
+                var requests: [AllocatedDevice: [String]] = [:]
                 for result in results {
-                    let device = ClaimAllocation.Device(driver: result.driver, pool: result.pool, device: result.device)
+                    let device = AllocatedDevice(driver: result.driver, pool: result.pool, device: result.device)
                     if requests[device] == nil { devices.append(device) }
                     requests[device, default: []].append(result.request)
                 }
@@ -138,10 +138,10 @@ struct DRAResolver: Sendable {
 
     /// One LIST per driver, in one batch; the string attributes of every device.
     private func readSlices(nodeName: String, drivers: [String]) throws(DeviceReaderError)
-        -> [ClaimAllocation.Device: SliceDevice]
+        -> [AllocatedDevice: SliceDevice]
     {
         guard !drivers.isEmpty else { return [:] }
-        var found: [ClaimAllocation.Device: SliceDevice] = [:]
+        var found: [AllocatedDevice: SliceDevice] = [:]
         for (driver, result) in zip(drivers, cluster.resourceSlices(nodeName: nodeName, drivers: drivers)) {
             let slices: [ResourceSlice]
             switch result {
@@ -151,7 +151,7 @@ struct DRAResolver: Sendable {
             }
             for slice in slices {
                 for name in slice.deviceNames {
-                    let key = ClaimAllocation.Device(driver: slice.driver, pool: slice.pool, device: name)
+                    let key = AllocatedDevice(driver: slice.driver, pool: slice.pool, device: name)
                     // One pool may span several slices; the first mention wins.
                     if found[key] == nil {
                         found[key] = SliceDevice(attributes: slice.stringAttributes(ofDevice: name) ?? [:], apiVersion: slice.apiVersion)

@@ -117,7 +117,7 @@ extension PodResources {
     private mutating func readDynamicResource(_ field: WireField, pod: ObjectKey, seenClaims: inout Set<ObjectKey>) throws(WireError) {
         var dynamic = try field.message()
         var claimName = "", claimNamespace = ""
-        var named: [ClaimAllocation.Device] = []
+        var named: [AllocatedDevice] = []
         while let f = try dynamic.next() {
             switch f.number {
             case 2: claimName = try f.string()                            // claim_name

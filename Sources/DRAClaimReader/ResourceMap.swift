@@ -18,10 +18,10 @@ package struct ResourceMap: Sendable, Equatable {
     /// A device of a ResourceClaim's allocation.
     package struct ClaimDevice: Sendable, Equatable {
         package var claim: ObjectKey
-        package var device: ClaimAllocation.Device
+        package var device: AllocatedDevice
         /// The resource.k8s.io version the claim or its slice was served in, when known.
         package var apiVersion: String?
-        package init(claim: ObjectKey, device: ClaimAllocation.Device, apiVersion: String? = nil) {
+        package init(claim: ObjectKey, device: AllocatedDevice, apiVersion: String? = nil) {
             self.claim = claim
             self.device = device
             self.apiVersion = apiVersion

@@ -17,7 +17,14 @@ package struct ProcessPluginExecutor: PluginExecuting {
     /// stderr only feeds error messages: the rest is read and dropped.
     package static let stderrKept = 64 << 10
 
-    package init() {}
+    /// Run plugins chrooted into this folder (the multus daemon's chrootDir,
+    /// the host's root seen from its container); the plugin's path is the
+    /// same inside. nil: in our own root, with posix_spawn.
+    package var rootDirectory: String?
+
+    package init(rootDirectory: String? = nil) {
+        self.rootDirectory = rootDirectory
+    }
 
     package func run(_ invocation: PluginInvocation) throws(CNIError) -> PluginOutput {
         let stdinPipe, stdoutPipe, stderrPipe: (read: Int32, write: Int32)
@@ -26,37 +33,16 @@ package struct ProcessPluginExecutor: PluginExecuting {
             stdoutPipe = try makePipe()
             stderrPipe = try makePipe()
         } catch { throw .io("cannot start \(invocation.path): \(error)") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdinPipe.read, 0)
-        posix_spawn_file_actions_adddup2(&actions, stdoutPipe.write, 1)
-        posix_spawn_file_actions_adddup2(&actions, stderrPipe.write, 2)
-
-        // A plugin that exits before reading its stdin must cost us EPIPE, not
-        // our life: SIGPIPE is ignored here, and reset to default for the plugin.
-        _ = Self.ignoreSIGPIPE
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaultSignals = sigset_t()
-        sigemptyset(&defaultSignals)
-        sigaddset(&defaultSignals, SIGPIPE)
-        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-
-        var pid: pid_t = 0
-        let spawnResult = withCStrings([invocation.path]) { cArgv in
-            withCStrings(invocation.environment) { cEnv in
-                posix_spawn(&pid, invocation.path, &actions, &attributes, cArgv, cEnv)
+        let pid: pid_t
+        do throws(CNIError) {
+            pid = try spawn(invocation, stdin: stdinPipe.read, stdout: stdoutPipe.write, stderr: stderrPipe.write)
+        } catch {
+            for fd in [stdinPipe.read, stdoutPipe.write, stderrPipe.write, stdinPipe.write, stdoutPipe.read, stderrPipe.read] {
+                close(fd)
             }
+            throw error
         }
         for fd in [stdinPipe.read, stdoutPipe.write, stderrPipe.write] { close(fd) }
-        guard spawnResult == 0 else {
-            for fd in [stdinPipe.write, stdoutPipe.read, stderrPipe.read] { close(fd) }
-            throw .io("cannot execute \(invocation.path): \(Errno.text(spawnResult))")
-        }
 
         let clock = SystemTime()
         let deadline = clock.now + invocation.timeout
@@ -78,6 +64,52 @@ package struct ProcessPluginExecutor: PluginExecuting {
             let exitCode = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
             return PluginOutput(status: exitCode, stdout: pump.stdout, stderr: pump.stderr)
         }
+    }
+
+    private func spawn(_ invocation: PluginInvocation, stdin: Int32, stdout: Int32, stderr: Int32) throws(CNIError) -> pid_t {
+        _ = Self.ignoreSIGPIPE
+        if let root = rootDirectory {
+            // Go's ChrootExec retries a plugin that is being replaced ("text file busy").
+            var attempt = 0
+            while true {
+                do {
+                    return try RootSpawn.spawn(root: root, path: invocation.path, arguments: [invocation.path],
+                                               environment: invocation.environment, stdin: stdin, stdout: stdout, stderr: stderr)
+                } catch where error.code == ETXTBSY && attempt < 5 {
+                    attempt += 1
+                    SystemTime().sleep(for: .seconds(1))
+                } catch {
+                    throw .io("cannot execute \(invocation.path) in \(root): \(error.reason)")
+                }
+            }
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdin, 0)
+        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+
+        // A plugin that exits before reading its stdin must cost us EPIPE, not
+        // our life: SIGPIPE is ignored here, and reset to default for the plugin.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaultSignals = sigset_t()
+        sigemptyset(&defaultSignals)
+        sigaddset(&defaultSignals, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+
+        var pid: pid_t = 0
+        let spawnResult = withCStrings([invocation.path]) { cArgv in
+            withCStrings(invocation.environment) { cEnv in
+                posix_spawn(&pid, invocation.path, &actions, &attributes, cArgv, cEnv)
+            }
+        }
+        guard spawnResult == 0 else { throw .io("cannot execute \(invocation.path): \(Errno.text(spawnResult))") }
+        return pid
     }
 
     private static func timeout(_ invocation: PluginInvocation) -> CNIError {

@@ -12,18 +12,6 @@ import CNISpec
 /// folder, memory) `merged(into:)` gives the same outcome without field
 /// ownership: `released` names the devices whose network data goes.
 package struct ClaimDeviceStatus: Sendable, Equatable {
-    package struct DeviceKey: Sendable, Hashable, CustomStringConvertible {
-        package var driver: String
-        package var pool: String
-        package var device: String
-        package init(driver: String, pool: String, device: String) {
-            self.driver = driver
-            self.pool = pool
-            self.device = device
-        }
-        package var description: String { "\(driver)/\(pool)/\(device)" }
-    }
-
     /// resource.k8s.io NetworkDeviceData: IPs in CIDR notation ("192.0.2.5/24").
     package struct NetworkData: Sendable, Equatable {
         package var interfaceName: String
@@ -51,9 +39,9 @@ package struct ClaimDeviceStatus: Sendable, Equatable {
     }
 
     package struct Entry: Sendable, Equatable {
-        package var device: DeviceKey
+        package var device: AllocatedDevice
         package var networkData: NetworkData
-        package init(device: DeviceKey, networkData: NetworkData) {
+        package init(device: AllocatedDevice, networkData: NetworkData) {
             self.device = device
             self.networkData = networkData
         }
@@ -67,10 +55,10 @@ package struct ClaimDeviceStatus: Sendable, Equatable {
     /// What the writer holds from now on; empty: nothing.
     package var entries: [Entry]
     /// Devices whose network data the writer held and gives up.
-    package var released: [DeviceKey]
+    package var released: [AllocatedDevice]
 
     package init(claim: ObjectKey, fieldManager: String, apiVersion: String? = nil, entries: [Entry],
-                 released: [DeviceKey] = []) {
+                 released: [AllocatedDevice] = []) {
         self.claim = claim
         self.fieldManager = fieldManager
         self.apiVersion = apiVersion
@@ -108,7 +96,7 @@ package struct ClaimDeviceStatus: Sendable, Equatable {
     /// allocated (422).
     package func merged(into claimJSON: JSONValue) throws(KubeError) -> JSONValue {
         let allocated = Set((ResourceClaim(json: claimJSON).allocatedDevices ?? []).map {
-            DeviceKey(driver: $0.driver, pool: $0.pool, device: $0.device)
+            AllocatedDevice(driver: $0.driver, pool: $0.pool, device: $0.device)
         })
         for entry in entries where !allocated.contains(entry.device) {
             throw .status(code: 422, reason: "Invalid",
@@ -117,10 +105,10 @@ package struct ClaimDeviceStatus: Sendable, Equatable {
         var claimJSON = claimJSON
         var status = claimJSON["status"]?.objectValue ?? JSONObject()
         var devices = status["devices"]?.arrayValue ?? []
-        func key(_ element: JSONValue) -> DeviceKey? {
+        func key(_ element: JSONValue) -> AllocatedDevice? {
             guard let driver = element["driver"]?.stringValue, let pool = element["pool"]?.stringValue,
                   let device = element["device"]?.stringValue, element["shareID"] == nil else { return nil }
-            return DeviceKey(driver: driver, pool: pool, device: device)
+            return AllocatedDevice(driver: driver, pool: pool, device: device)
         }
         let written = Set(entries.map(\.device))
         for released in released where !written.contains(released) {

@@ -14,6 +14,11 @@ package enum CNIEntryPoint {
     package struct Outcome: Sendable, Equatable {
         package var stdout: String
         package var exitStatus: Int32
+
+        package init(stdout: String, exitStatus: Int32) {
+            self.stdout = stdout
+            self.exitStatus = exitStatus
+        }
     }
 
     /// The parts a call acts through; the daemon and tests bring their own.
@@ -22,12 +27,17 @@ package enum CNIEntryPoint {
         package var executor: any PluginExecuting
         /// The cluster for a configuration (the API server, a manifest folder, a watch cache).
         package var cluster: @Sendable (MultusConfig) -> (any ClusterState)?
+        /// The logger for a configuration; the daemon shares one per log file
+        /// among its concurrent requests instead of one per call.
+        package var logger: @Sendable (MultusConfig) -> Logger
 
         package init(sandbox: any SandboxNetworking = NetlinkSandbox(), executor: any PluginExecuting = ProcessPluginExecutor(),
-                     cluster: @escaping @Sendable (MultusConfig) -> (any ClusterState)? = CNIEntryPoint.clusterState(for:)) {
+                     cluster: @escaping @Sendable (MultusConfig) -> (any ClusterState)? = CNIEntryPoint.clusterState(for:),
+                     logger: @escaping @Sendable (MultusConfig) -> Logger = { MultusLogging.makeLogger(settings: $0.log) }) {
             self.sandbox = sandbox
             self.executor = executor
             self.cluster = cluster
+            self.logger = logger
         }
     }
 
@@ -59,7 +69,7 @@ package enum CNIEntryPoint {
                 errorVersion = version
             }
             let config = try MultusConfig(json: json)
-            let logger = MultusLogging.makeLogger(settings: config.log)
+            let logger = services.logger(config)
             let cluster = services.cluster(config)
             defer { cluster?.shutdown() }
             let invocation = Invocation(

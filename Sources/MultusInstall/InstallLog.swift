@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemSupport
 
 /// Where the installer reports what it did: one line per event, in Multus's
 /// `<RFC3339> [<level>] <message>` shape, so the pod log reads like Multus's.
@@ -17,32 +15,9 @@ package struct InstallLog: Sendable {
 
     /// Information to stdout, warnings and errors to stderr, each line flushed at once.
     package static let standard = InstallLog { level, message in
-        write("\(timestamp()) [\(level.rawValue)] \(message)\n", to: level == .info ? 1 : 2)
-    }
-
-    /// Text as it is (usage, Go's plain messages) on standard output or error.
-    package static func writeStandardOutput(_ text: String) { write(text, to: 1) }
-    package static func writeStandardError(_ text: String) { write(text, to: 2) }
-
-    private static func write(_ text: String, to fd: Int32) {
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            offset += n
-        }
+        let line = "\(WallClock.now().rfc3339UTC) [\(level.rawValue)] \(message)\n"
+        if level == .info { StandardStreams.output(line) } else { StandardStreams.error(line) }
     }
 
     package static let silent = InstallLog { _, _ in }
-
-    static func timestamp() -> String {
-        var now = time(nil)
-        var parts = tm()
-        gmtime_r(&now, &parts)
-        var buffer = [CChar](repeating: 0, count: 32)
-        let n = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%SZ", &parts)
-        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
 }

@@ -28,11 +28,11 @@ package enum InstallMultus {
                              imageBinDir: String = InstallOptions.imageBinDir) -> Int32 {
         var flags = flagSet()
         do { try flags.parse(arguments) } catch {
-            InstallLog.writeStandardError("Usage of \(program):\n\(flags.usage)\(error)\n")
+            StandardStreams.error("Usage of \(program):\n\(flags.usage)\(error)\n")
             return 2
         }
         if flags.bool("help") {
-            InstallLog.writeStandardError(flags.usage)
+            StandardStreams.error(flags.usage)
             return 1
         }
         let multus: String
@@ -40,26 +40,26 @@ package enum InstallMultus {
         case "thick": multus = "multus-shim"
         case "thin": multus = "multus"
         default:
-            InstallLog.writeStandardError("--type is missing or --type has invalid value\n")
+            StandardStreams.error("--type is missing or --type has invalid value\n")
             return 1
         }
         let destination = flags.string("dest-dir")
         do {
             try BinaryInstaller.install(source: source(multus, imageBinDir: imageBinDir), directory: destination, name: multus)
         } catch {
-            InstallLog.writeStandardError("failed to copy file \(multus): \(error)\n")
+            StandardStreams.error("failed to copy file \(multus): \(error)\n")
             return 1
         }
-        InstallLog.writeStandardOutput("multus \(multus) copy succeeded!\n")
+        StandardStreams.output("multus \(multus) copy succeeded!\n")
         let passthru = source("passthru", imageBinDir: imageBinDir)
         do {
             try BinaryInstaller.install(source: passthru, directory: destination, name: "passthru")
         } catch {
             // Go names the multus file here too.
-            InstallLog.writeStandardError("failed to copy file \(multus): \(error)\n")
+            StandardStreams.error("failed to copy file \(multus): \(error)\n")
             return 1
         }
-        InstallLog.writeStandardOutput("passthru cni \(Paths.join(imageBinDir, "passthru")) copy succeeded!\n")
+        StandardStreams.output("passthru cni \(Paths.join(imageBinDir, "passthru")) copy succeeded!\n")
         return 0
     }
 }

@@ -22,7 +22,8 @@ package struct PrimaryConfig: Sendable, Equatable {
 package enum PrimaryConfigPicker {
     package static let extensions = [".conf", ".conflist"]
     package static let ownFilePrefix = "00-multus.conf"
-    package static let multusTypes: Set<String> = ["multus", "multus-swift"]
+    /// multus-shim too: a thick install's config is a multus config as well.
+    package static let multusTypes: Set<String> = ["multus", "multus-swift", "multus-shim"]
 
     /// nil when there is no candidate (yet). A candidate that is not valid JSON
     /// or names no cniVersion is an error rather than skipped: it may be the

@@ -88,11 +88,11 @@ package enum ThinEntrypoint {
     package static func main(program: String, arguments: [String], environment: [String: String]) -> Int32 {
         var flags = flagSet()
         do { try flags.parse(arguments) } catch {
-            InstallLog.writeStandardError("Usage of \(program):\n\(flags.usage)\(error)\n")
+            StandardStreams.error("Usage of \(program):\n\(flags.usage)\(error)\n")
             return 2
         }
         if flags.bool("help") {
-            InstallLog.writeStandardError(flags.usage)
+            StandardStreams.error(flags.usage)
             return 1
         }
         InstallSignals.install()

@@ -14,7 +14,8 @@ enum ExecutableFace: Equatable {
     /// `multus`: the thin CNI plugin under Go's name, the `type` of the
     /// generated 00-multus.conf; the same as `multus-swift`.
     case multus
-    /// Thick mode, not yet here: the daemon and the CNI shim that talks to it.
+    /// Thick mode (MultusDaemon): the node daemon, and the CNI plugin that
+    /// forwards each request to it over its unix socket.
     case multusDaemon, multusShim
     /// `multus-swift` and any other name: the CNI plugin when CNI_COMMAND is set, else the CLI.
     case multusSwift

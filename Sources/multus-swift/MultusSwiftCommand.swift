@@ -1,4 +1,5 @@
 import CNISpec
+import MultusDaemon
 import MultusInstall
 import SystemSupport
 
@@ -16,10 +17,14 @@ enum MultusSwiftCommand {
           multus-swift version            print the version and the CNI versions spoken
           multus-swift install [flags]    the thin DaemonSet's entrypoint (thin_entrypoint);
                                           `multus-swift install --help` lists its flags
+          multus-swift daemon [-config F] the thick-mode daemon (multus-daemon), with Go's
+                                          daemon-config.json (default
+                                          /etc/cni/net.d/multus.d/daemon-config.json)
           multus-swift help               this text
 
         Started under another name it is that program: multus (the thin plugin),
-        passthru, thin_entrypoint, install_multus.
+        passthru, thin_entrypoint, install_multus, multus-daemon, multus-shim (the thick
+        mode's CNI plugin, which sends each request to the daemon).
 
         """
 
@@ -32,6 +37,9 @@ enum MultusSwiftCommand {
         case "install":
             return ThinEntrypoint.main(program: "\(program) install", arguments: Array(arguments.dropFirst()),
                                        environment: environment.values)
+        case "daemon":
+            return MultusDaemon.main(arguments: Array(arguments.dropFirst()), environment: environment,
+                                     version: MultusSwiftVersion.current)
         case nil, "help", "--help", "-h":
             StandardStreams.output(usage)
             return 0

@@ -1,4 +1,5 @@
 import MultusCore
+import MultusDaemon
 import MultusInstall
 import SystemSupport
 #if canImport(Glibc)
@@ -21,9 +22,10 @@ case .installMultus:
     exit(InstallMultus.main(program: program, arguments: flags))
 case .passthru:
     exit(PassthruPlugin.main(environment: environment))
-case .multusDaemon, .multusShim:
-    // Thick mode goes here: the daemon and the shim get their own module's entry.
-    exit(ThickModePlaceholder.main(name: Paths.baseName(of: program), environment: environment))
+case .multusDaemon:
+    exit(MultusDaemon.main(arguments: flags, environment: environment, version: MultusSwiftVersion.current))
+case .multusShim:
+    exit(MultusShim.main(arguments: flags, environment: environment, version: MultusSwiftVersion.current))
 case .multus, .multusSwift:
     // The runtime sets CNI_COMMAND; anything else is a person at a shell.
     if environment["CNI_COMMAND"] != nil {

@@ -1,5 +1,6 @@
 import CNISpec
 import Foundation
+import KubeAPIServerDouble
 import struct TestSupport.TemporaryDirectory
 import Testing
 
@@ -105,16 +106,104 @@ struct ImageLayoutTests {
         #expect(root.files(root.netd) == ["00-multus.conf", "10-flannel.conflist", "multus.d"], "SIGTERM leaves the config, as Go")
     }
 
-    @Test func goThickDaemonSetPathsExist() throws {
+    /// Go's deployments/multus-daemonset-thick.yml as written: the
+    /// initContainer's install_multus, then the container's multus-daemon with
+    /// no flags, reading Go's ConfigMap at the default -config path
+    /// (chrootDir /hostroot, socketDir /host/run/multus/, auto config in
+    /// /host/etc/cni/net.d, cniVersion 0.3.1), the in-cluster service account
+    /// (the double) and MULTUS_NODE_NAME. The DaemonSet's mounts are made in a
+    /// mount namespace of the daemon's own (gone when it exits): / at
+    /// /hostroot, /run/netns, and the plugins' folder. Then a pod through the
+    /// installed shim on the host, with the socket at what the host calls /run/multus.
+    @Test func goThickDaemonSetRunsAsWritten() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare"), Harness.pluginsInstalled else { return }
         let root = try ImageRoot()
         defer { root.remove() }
         // initContainers[0]: ["/usr/src/multus-cni/bin/install_multus", "-d", "/host/opt/cni/bin", "-t", "thick"].
         let install = try root.run(["/usr/src/multus-cni/bin/install_multus", "-d", "/host/opt/cni/bin", "-t", "thick"])
         #expect(install.status == 0, "\(install.stderr)")
         #expect(root.files(root.bin) == ["multus-shim", "passthru"])
-        // containers[0]: ["/usr/src/multus-cni/bin/multus-daemon"]: there, and says what it is not yet.
-        let daemon = try root.run(["/usr/src/multus-cni/bin/multus-daemon"])
-        #expect(daemon.status == 1)
-        #expect(daemon.stderr.contains("thick mode"))
+
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        let pki = try KubeAPIServerDouble.makeTestPKI(in: sandbox.dir + "/pki")
+        let server = try await KubeAPIServerDouble.start(pki: pki)
+        var bridge = sandbox.bridgeNetwork(name: "data", version: "0.3.1")
+        bridge["name"] = nil
+        server.seed(PodNetworksFixture.nad(name: "data", namespace: "default", config: bridge))
+        server.seed(["apiVersion": "v1", "kind": "Pod",
+                     "metadata": ["name": "web", "namespace": "default", "uid": "uid-web", "annotations": ["k8s.v1.cni.cncf.io/networks": "data"]],
+                     "spec": ["nodeName": "node-1"]])
+        defer { Task { await server.shutdown() } }
+
+        // Go's ConfigMap multus-daemon-config, mounted at /etc/cni/net.d/multus.d.
+        let goConfig = """
+            {
+                "chrootDir": "/hostroot",
+                "cniVersion": "0.3.1",
+                "logLevel": "verbose",
+                "logToStderr": true,
+                "cniConfigDir": "/host/etc/cni/net.d",
+                "multusAutoconfigDir": "/host/etc/cni/net.d",
+                "multusConfigFile": "auto",
+                "socketDir": "/host/run/multus/"
+            }
+
+            """
+        let fm = FileManager.default
+        for dir in ["/etc/cni/net.d/multus.d", "/hostroot", "/run/netns", "/usr/lib/cni", "/host/run", "/var/lib/cni/multus"] {
+            try fm.createDirectory(atPath: root.path + dir, withIntermediateDirectories: true)
+        }
+        try goConfig.write(toFile: root.path + "/etc/cni/net.d/multus.d/daemon-config.json", atomically: true, encoding: .utf8)
+        var cluster = sandbox.bridgeNetwork(name: "cluster", version: "0.3.1")
+        cluster["ipam"]?["routes"] = [["dst": "0.0.0.0/0"]]
+        try cluster.pretty.write(toFile: root.netd + "/10-cluster.conf", atomically: true, encoding: .utf8)
+        let sa = root.path + "/var/run/secrets/kubernetes.io/serviceaccount"
+        try "test-token".write(toFile: sa + "/token", atomically: true, encoding: .utf8)
+        try fm.removeItem(atPath: sa + "/ca.crt")
+        try fm.copyItem(atPath: pki.caCertificatePath, toPath: sa + "/ca.crt")
+
+        let mounts = "mount --rbind / \(root.path)/hostroot && mount --rbind /run/netns \(root.path)/run/netns"
+            + " && mount --bind \(Harness.pluginDir) \(root.path)/usr/lib/cni"
+        let daemon = try Daemon("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c",
+                                                     "\(mounts) && exec /usr/sbin/chroot \(root.path) /usr/src/multus-cni/bin/multus-daemon"],
+                                environment: ["MULTUS_NODE_NAME": "node-1", "KUBERNETES_SERVICE_HOST": "127.0.0.1",
+                                              "KUBERNETES_SERVICE_PORT": String(server.port), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"],
+                                log: sandbox.dir + "/daemon.log")
+        defer { daemon.stop() }
+        let socket = root.path + "/host/run/multus/multus.sock"
+        #expect(eventually(30) { fm.fileExists(atPath: socket) && fm.fileExists(atPath: root.netd + "/00-multus.conf") },
+                "\((try? String(contentsOfFile: sandbox.dir + "/daemon.log", encoding: .utf8)) ?? "")")
+        let conf = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: root.netd + "/00-multus.conf"))))
+        #expect(conf["type"] == "multus-shim")
+        #expect(conf["cniVersion"] == "0.3.1")
+        #expect(conf["name"] == "multus-cni-network")
+        #expect(conf["clusterNetwork"] == "/host/etc/cni/net.d/10-cluster.conf")
+        #expect(conf["daemonSocketDir"] == nil, "Go's config names none: the shim's default /run/multus/ is the host's side of /host/run/multus/")
+
+        // The runtime on the host runs the installed shim; its /run/multus is the daemon's /host/run/multus.
+        guard case .object(var shimConfig) = conf else { return }
+        shimConfig["daemonSocketDir"] = .string(root.path + "/host/run/multus/")
+        let netns = "/run/netns/" + sandbox.netnsName
+        func shim(_ command: String) throws -> Harness.Output {
+            try Harness.run(root.bin + "/multus-shim", [], environment: [
+                "CNI_COMMAND": command, "CNI_CONTAINERID": "ctr-\(sandbox.id)", "CNI_NETNS": netns, "CNI_IFNAME": "eth0",
+                "CNI_PATH": Harness.pluginDir, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+                "CNI_ARGS": "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web;K8S_POD_UID=uid-web",
+            ], stdin: JSONValue.object(shimConfig).serialized)
+        }
+        let add = try shim("ADD")
+        #expect(add.status == 0, "\(add.stdout) \((try? String(contentsOfFile: sandbox.dir + "/daemon.log", encoding: .utf8)) ?? "")")
+        #expect(add.json?["cniVersion"] == "0.3.1")
+        #expect(try sandbox.interfaces() == ["eth0", "net1"])
+        #expect(root.files(root.path + "/var/lib/cni/multus").contains("ctr-\(sandbox.id)"), "the scratch cache is the daemon's /var/lib/cni/multus")
+        let del = try shim("DEL")
+        #expect(del.status == 0, "\(del.stdout)")
+        #expect(try sandbox.interfaces().isEmpty)
+        #expect(sandbox.reservedAddresses().isEmpty)
+
+        kill(daemon.pid, SIGTERM)
+        #expect(eventually(5) { !daemon.isRunning })
+        #expect(daemon.terminationStatus == 0)
     }
 }

@@ -28,7 +28,7 @@ struct ExtendedResourceTests {
         Samples.slice("node-1-sriov", devices: attributes)
     }
 
-    func device(_ name: String) -> ClaimAllocation.Device { .init(driver: driver, pool: "node-1", device: name) }
+    func device(_ name: String) -> AllocatedDevice { .init(driver: driver, pool: "node-1", device: name) }
 
     func build(_ cluster: CountingCluster, pod: Pod? = nil, resources: Set<String>? = [resource],
                checkpoint: String? = nil) throws(DeviceReaderError) -> ResourceMapBuilder.Report {

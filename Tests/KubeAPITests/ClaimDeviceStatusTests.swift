@@ -12,7 +12,7 @@ import Testing
     static let claim = ObjectKey(namespace: "default", name: "claim-1")
     static let claimPath = "/apis/resource.k8s.io/v1/namespaces/default/resourceclaims/claim-1"
     static let driver = "sriov.example.com"
-    static func key(_ device: String) -> ClaimDeviceStatus.DeviceKey {
+    static func key(_ device: String) -> AllocatedDevice {
         .init(driver: driver, pool: "node-1", device: device)
     }
     static let vf0 = ClaimDeviceStatus.Entry(device: key("vf-0"), networkData: .init(
@@ -39,7 +39,7 @@ import Testing
         return claim
     }
 
-    static func write(_ entries: [ClaimDeviceStatus.Entry], released: [ClaimDeviceStatus.DeviceKey] = [],
+    static func write(_ entries: [ClaimDeviceStatus.Entry], released: [AllocatedDevice] = [],
                       manager: String = ClaimDeviceStatus.fieldManager(containerID: "c0ffee"), apiVersion: String? = nil)
         -> ClusterWrite
     {

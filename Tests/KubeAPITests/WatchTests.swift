@@ -36,6 +36,25 @@ import Testing
         }
     }
 
+    /// WatchList, as client-go's informers start: the current objects, a
+    /// bookmark marking the end of the initial events, then live changes.
+    @Test func sendInitialEventsEndsWithTheInitialEventsEndBookmark() async throws {
+        try await withDouble { double, dir throws in
+            double.seed(Manifests.pod("web-1", nodeName: "node-1"))
+            try withClient(double, dir: dir) { client throws in
+                var seen: [String] = []
+                try client.watch(Self.pods + "?sendInitialEvents=true&resourceVersionMatch=NotOlderThan", resourceVersion: nil,
+                                 fieldSelector: "spec.nodeName=node-1") { event in
+                    let end = event.object["metadata"]?["annotations"]?["k8s.io/initial-events-end"] == "true"
+                    seen.append("\(event.type) \(end ? "end" : event.object["metadata"]?["name"]?.stringValue ?? "")")
+                    if end { double.seed(Manifests.pod("web-2", nodeName: "node-1")) }
+                    return seen.count < 3
+                }
+                #expect(seen == ["ADDED web-1", "BOOKMARK end", "ADDED web-2"])
+            }
+        }
+    }
+
     @Test func eventsWrittenAfterTheWatchStartedAreDeliveredWithBookmarks() async throws {
         try await withDouble { double, dir throws in
             let nads = "/apis/k8s.cni.cncf.io/v1/network-attachment-definitions"

@@ -42,7 +42,7 @@ final class CapturedLog: @unchecked Sendable {
     static let request = "container-0-request-0"
     static let pod = ObjectKey(namespace: "default", name: "web-0")
 
-    static func key(_ device: String) -> ClaimDeviceStatus.DeviceKey { .init(driver: driver, pool: "node-1", device: device) }
+    static func key(_ device: String) -> AllocatedDevice { .init(driver: driver, pool: "node-1", device: device) }
 
     /// web-0 asking `intel.com/sriov_vf: 2`; two NADs on that resource; the scheduler's claim with two VFs; the slice.
     static func cluster() -> InMemoryCluster {

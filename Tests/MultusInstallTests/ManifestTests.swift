@@ -50,36 +50,50 @@ struct ManifestTests {
         #expect(sriov["metadata"]?["annotations"]?["k8s.v1.cni.cncf.io/resourceName"] == "intel.com/sriov_netdevice")
     }
 
-    /// Go Multus's objects in deployments/multus-daemonset.yml (master 95a0932):
-    /// kind, namespace/name and labels. Ours must be the same objects, so that
-    /// applying ours over a Go install updates them instead of adding others.
-    static let goObjects: [(kind: String, name: String, labels: JSONValue?)] = [
+    /// Go Multus's objects in deployments/multus-daemonset.yml and
+    /// multus-daemonset-thick.yml (master 95a0932): kind, namespace/name and
+    /// labels. Ours must be the same objects, so that applying ours over a Go
+    /// install updates them instead of adding others.
+    static let goSharedObjects: [(kind: String, name: String, labels: JSONValue?)] = [
         ("CustomResourceDefinition", "network-attachment-definitions.k8s.cni.cncf.io", nil),
         ("ClusterRole", "multus", nil),
         ("ClusterRoleBinding", "multus", nil),
         ("ServiceAccount", "kube-system/multus", nil),
-        ("ConfigMap", "kube-system/multus-cni-config", ["tier": "node", "app": "multus"]),
         ("DaemonSet", "kube-system/kube-multus-ds", ["tier": "node", "app": "multus", "name": "multus"]),
     ]
+    static let goFlavours: [(daemonSet: String, configMap: String)] = [
+        ("multus-daemonset-thin.yml", "kube-system/multus-cni-config"),
+        ("multus-daemonset-thick.yml", "kube-system/multus-daemon-config"),
+    ]
 
-    @Test("Go's objects, names and labels: applying ours over a Go install rolls it")
-    func goObjectNamesAndLabels() throws {
-        let docs = try documents().filter { $0.file.hasPrefix(packageRoot + "/install/") && !$0.file.contains("/examples/") }
+    /// The documents one install applies: install/*.yml but the other flavour's DaemonSet file.
+    func install(_ daemonSetFile: String) throws -> [JSONValue] {
+        let others = Self.goFlavours.map(\.daemonSet).filter { $0 != daemonSetFile }
+        return try documents().filter { entry in
+            entry.file.hasPrefix(packageRoot + "/install/") && !entry.file.contains("/examples/")
+                && !others.contains { entry.file.hasSuffix("/" + $0) }
+        }.map(\.doc)
+    }
+
+    @Test("Go's objects, names and labels, thin and thick: applying ours over a Go install rolls it", arguments: goFlavours.map(\.daemonSet))
+    func goObjectNamesAndLabels(daemonSetFile: String) throws {
+        let docs = try install(daemonSetFile)
         func key(_ doc: JSONValue) -> String {
             let name = doc["metadata"]?["name"]?.stringValue ?? ""
             return doc["metadata"]?["namespace"]?.stringValue.map { "\($0)/\(name)" } ?? name
         }
-        for object in Self.goObjects {
-            let ours = docs.filter { $0.doc["kind"]?.stringValue == object.kind && key($0.doc) == object.name }
-            #expect(ours.count == 1, "\(object.kind) \(object.name)")
-            if let labels = object.labels { #expect(ours.first?.doc["metadata"]?["labels"] == labels, "\(object.name)") }
+        let configMap = try #require(Self.goFlavours.first { $0.daemonSet == daemonSetFile }?.configMap)
+        for object in Self.goSharedObjects + [("ConfigMap", configMap, ["tier": "node", "app": "multus"])] {
+            let ours = docs.filter { $0["kind"]?.stringValue == object.kind && key($0) == object.name }
+            #expect(ours.count == 1, "\(daemonSetFile): \(object.kind) \(object.name)")
+            if let labels = object.labels { #expect(ours.first?["metadata"]?["labels"] == labels, "\(object.name)") }
         }
-        #expect(docs.filter { $0.doc["kind"] == "DaemonSet" }.count == 1, "no second DaemonSet")
+        #expect(docs.filter { $0["kind"] == "DaemonSet" }.count == 1, "\(daemonSetFile): no second DaemonSet")
     }
 
     @Test("the DaemonSet is Go's thin one: the same selector, pod labels, entry paths, args, mounts; our image")
     func daemonSetShape() throws {
-        let ds = try #require(try documents().first { $0.doc["kind"] == "DaemonSet" }?.doc)
+        let ds = try #require(try install("multus-daemonset-thin.yml").first { $0["kind"] == "DaemonSet" })
         #expect(ds["spec"]?["selector"] == ["matchLabels": ["name": "multus"]])
         #expect(ds["spec"]?["template"]?["metadata"]?["labels"] == ["tier": "node", "app": "multus", "name": "multus"])
         let pod = try #require(ds["spec"]?["template"]?["spec"])

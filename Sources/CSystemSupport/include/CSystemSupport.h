@@ -10,6 +10,15 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+/// Starts `path` chrooted into `root` (a daemon's view of the host, Go
+/// Multus's chrootDir): fork, a process group of its own, stdin/stdout/stderr
+/// from the given descriptors, SIGPIPE and the signal mask reset, every other
+/// descriptor closed, chroot(root), chdir("/"), execve. posix_spawn cannot
+/// chroot. Returns the child's pid, or -1 with errno set (exec failures
+/// included: they come back through a close-on-exec pipe).
+int csystem_spawn_in_root(const char *root, const char *path, char *const argv[], char *const envp[],
+                          int in_fd, int out_fd, int err_fd);
+
 static inline int csystem_setns(int fd) { return setns(fd, CLONE_NEWNET); }
 static inline int csystem_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 /// The namespace type of an nsfs file (CLONE_NEWNET for a network namespace), or -1 with errno.

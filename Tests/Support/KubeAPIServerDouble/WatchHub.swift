@@ -10,7 +10,9 @@ import NIOHTTP1
 /// without one (or "0"): ADDED for what exists now, then live ones. With a
 /// fieldSelector or labelSelector an object that starts to match arrives as
 /// ADDED and one that stops matching as DELETED, as the watch cache does.
-/// `timeoutSeconds` ends the stream.
+/// `timeoutSeconds` ends the stream. With `sendInitialEvents=true` (WatchList,
+/// what client-go's informers send first since 1.32): ADDED for what exists
+/// now, a BOOKMARK annotated `k8s.io/initial-events-end`, then live changes.
 struct Watcher {
     var channel: any Channel
     var filter: CollectionFilter
@@ -30,7 +32,20 @@ extension KubeAPIServerDouble.State {
         }
         let requested = request.query["resourceVersion"] ?? ""
         var lines: [UInt8] = []
-        if requested.isEmpty || requested == "0" {
+        if request.query["sendInitialEvents"] == "true" {
+            // WatchList (client-go's default since 1.32): the current objects as
+            // ADDED, then a BOOKMARK annotated k8s.io/initial-events-end.
+            for (objectPath, object) in store.objects.sorted(by: { $0.key < $1.key })
+            where filter.contains(objectPath: objectPath) && filter.selects(object) {
+                lines += Self.line("ADDED", object)
+            }
+            let bookmark: JSONValue = [
+                "kind": .string(ObjectStore.kind(ofResource: path.resource)), "apiVersion": .string(path.groupVersion),
+                "metadata": ["resourceVersion": .string(String(store.revision)),
+                             "annotations": ["k8s.io/initial-events-end": "true"]],
+            ]
+            lines += Self.line("BOOKMARK", bookmark)
+        } else if requested.isEmpty || requested == "0" {
             for (objectPath, object) in store.objects.sorted(by: { $0.key < $1.key })
             where filter.contains(objectPath: objectPath) && filter.selects(object) {
                 lines += Self.line("ADDED", object)
