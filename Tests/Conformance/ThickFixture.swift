@@ -23,16 +23,28 @@ final class ThickFixture: @unchecked Sendable {
 
     var podPath: String { "/api/v1/namespaces/\(fixture.podNamespace)/pods/\(fixture.podName)" }
 
+    /// What it made before a failure is removed again: no caller holds it yet.
     static func make(extraConfig: [String: JSONValue] = [:]) async throws -> ThickFixture {
         let sandbox = try Sandbox()
         let fixture = PodNetworksFixture(sandbox: sandbox)
-        let pki = try KubeAPIServerDouble.makeTestPKI(in: sandbox.dir + "/pki")
-        let server = try await KubeAPIServerDouble.start(pki: pki)
+        let server: KubeAPIServerDouble
+        do {
+            let pki = try KubeAPIServerDouble.makeTestPKI(in: sandbox.dir + "/pki")
+            server = try await KubeAPIServerDouble.start(pki: pki)
+        } catch {
+            sandbox.remove()
+            throw error
+        }
         _ = server.seed(fixture.pod())
         _ = server.seed(fixture.macvlanNAD)
         _ = server.seed(fixture.routedNAD)
         let thick = ThickFixture(sandbox: sandbox, fixture: fixture, server: server)
-        try thick.layOut(extraConfig: extraConfig)
+        do {
+            try thick.layOut(extraConfig: extraConfig)
+        } catch {
+            await thick.remove()
+            throw error
+        }
         return thick
     }
 
@@ -75,7 +87,7 @@ final class ThickFixture: @unchecked Sendable {
         var config = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: daemonConfigPath))))
         config["binDir"] = .string(plugins)
         try config.pretty.write(toFile: daemonConfigPath, atomically: true, encoding: .utf8)
-        _ = server.updateObject(at: podPath) { $0["metadata"]?["annotations"] = [:] }
+        server.updateObject(at: podPath) { $0["metadata"]?["annotations"] = [:] }
     }
 
     /// Starts the daemon and waits until its socket answers /readyz.
