@@ -57,26 +57,36 @@ package struct TemporaryDirectory: Sendable {
     package func remove() { Self.removeTree(path) }
 
     /// Removes `path` and everything below it, without following links and
-    /// without going into another file system mounted below it (a container's
-    /// /proc, an overlay still mounted): that folder, and so `path`, stay.
+    /// without going into anything mounted below it (a container's /proc, an
+    /// overlay, a bind mount of the host's /): that folder, and so `path`, stay.
     package static func removeTree(_ path: String) {
         var info = stat()
         guard lstat(path, &info) == 0 else { return }
-        removeTree(path, info, device: info.st_dev)
+        removeTree(path, info, device: info.st_dev, mountPoints: mountPoints(under: path))
     }
 
-    private static func removeTree(_ path: String, _ info: stat, device: dev_t) {
+    private static func removeTree(_ path: String, _ info: stat, device: dev_t, mountPoints: Set<String>) {
         guard (info.st_mode & S_IFMT) == S_IFDIR else {
             unlink(path)
             return
         }
-        guard info.st_dev == device else { return }
+        guard info.st_dev == device, !mountPoints.contains(path) else { return }
         for name in FileSystem.list(path) {
             let child = Paths.join(path, name)
             var childInfo = stat()
-            if lstat(child, &childInfo) == 0 { removeTree(child, childInfo, device: device) }
+            if lstat(child, &childInfo) == 0 { removeTree(child, childInfo, device: device, mountPoints: mountPoints) }
         }
         rmdir(path)
+    }
+
+    /// This process's mount points at or below `path` (from /proc/self/mounts).
+    private static func mountPoints(under path: String) -> Set<String> {
+        let text = String(decoding: (try? FileSystem.read("/proc/self/mounts")).flatMap { $0 } ?? [], as: UTF8.self)
+        return Set(text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            guard fields.count > 1, fields[1] == path || fields[1].hasPrefix(path + "/") else { return nil }
+            return String(fields[1])
+        })
     }
 }
 
