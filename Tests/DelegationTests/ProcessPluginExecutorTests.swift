@@ -19,6 +19,15 @@ import Testing
         try ProcessPluginExecutor().run(PluginInvocation(path: path, environment: environment, stdin: stdin, timeout: timeout))
     }
 
+    /// What a run with `timeout` threw, and how long it took.
+    private func timedRun(_ path: String, timeout: Duration) -> (thrown: CNIError?, elapsed: Duration) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var thrown: CNIError?
+        do { _ = try run(path, timeout: timeout) } catch { thrown = error }
+        return (thrown, start.duration(to: clock.now))
+    }
+
     private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 
     @Test func stdinReachesThePlugin() throws {
@@ -105,11 +114,7 @@ import Testing
         defer { dir.remove() }
         let pidFile = dir.file("pid")
         let path = try script(dir, "echo $$ > \(pidFile); exec sleep 30")
-        let clock = ContinuousClock()
-        let start = clock.now
-        var thrown: CNIError?
-        do { _ = try run(path, timeout: .seconds(1)) } catch { thrown = error }
-        let elapsed = start.duration(to: clock.now)
+        let (thrown, elapsed) = timedRun(path, timeout: .seconds(1))
 
         #expect(thrown?.code == CNIError.tryAgainLater)
         #expect(thrown?.msg.contains(path) == true)
@@ -144,11 +149,7 @@ import Testing
         let dir = TemporaryDirectory("multus-exec")
         defer { dir.remove() }
         let path = try script(dir, "exec >/dev/null 2>&1; exec sleep 5")
-        let clock = ContinuousClock()
-        let start = clock.now
-        var thrown: CNIError?
-        do { _ = try run(path, timeout: .seconds(1)) } catch { thrown = error }
-        let elapsed = start.duration(to: clock.now)
+        let (thrown, elapsed) = timedRun(path, timeout: .seconds(1))
         // The pipes reach EOF at once; the deadline must still hold for the exit.
         #expect(thrown?.code == CNIError.tryAgainLater)
         #expect(elapsed < .seconds(4))
