@@ -1,6 +1,6 @@
 import CNISpec
 import Foundation
-import struct TestSupport.TemporaryDirectory
+import func TestSupport.withTemporaryDirectory
 import Testing
 
 /// The binary as `passthru`, against what Go Multus's cmd/passthru-cni answers
@@ -97,11 +97,10 @@ import Testing
 
     /// The binary as `passthru` (a link: the name is the face), in a folder of its own.
     static func withFace(_ body: (String, String) throws -> Void) throws {
-        let folder = TemporaryDirectory("msw-passthru")
-        defer { folder.remove() }
-        let dir = folder.path
-        try FileManager.default.createSymbolicLink(atPath: dir + "/passthru", withDestinationPath: Harness.binary)
-        try body(dir + "/passthru", dir)
+        try withTemporaryDirectory("msw-passthru") { folder in
+            try FileManager.default.createSymbolicLink(atPath: folder.file("passthru"), withDestinationPath: Harness.binary)
+            try body(folder.file("passthru"), folder.path)
+        }
     }
 
     static let goPassthru: String? = ProcessInfo.processInfo.environment["GO_MULTUS_BIN"].flatMap { multus in

@@ -100,11 +100,3 @@ package func withTemporaryDirectory<T>(_ label: String = "msw-test",
     defer { directory.remove() }
     return try body(directory)
 }
-
-/// Runs `body` with a fresh folder, removed when `body` returns or throws.
-package func withTemporaryDirectory<T>(_ label: String = "msw-test", isolation: isolated (any Actor)? = #isolation,
-                                       _ body: (TemporaryDirectory) async throws -> T) async rethrows -> T {
-    let directory = TemporaryDirectory(label)
-    defer { directory.remove() }
-    return try await body(directory)
-}
