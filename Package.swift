@@ -85,8 +85,8 @@ let package = Package(
         .executableTarget(name: "kube-api-double", dependencies: ["KubeAPIServerDouble", "CNISpec"],
                           path: "Tests/Support/kube-api-double"),
 
-        // What the unit tests share: temporary folders, a recording plugin
-        // executor, a fake clock, an in-memory cluster.
+        // What the tests share: temporary folders (Conformance's too), a
+        // recording plugin executor, a fake clock, an in-memory cluster.
         .target(name: "TestSupport", dependencies: ["CNISpec", "SystemSupport", "Delegation", "KubeAPI"],
                 path: "Tests/Support/TestSupport"),
 
