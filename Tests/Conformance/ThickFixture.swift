@@ -128,9 +128,9 @@ final class ThickFixture: @unchecked Sendable {
         sandbox.remove()
     }
 
-    /// The plugin's configuration as libcni hands it over from the generated conflist.
-    func shimConfig() throws -> String {
-        let list = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: netd + "/00-multus.conflist"))))
+    /// The plugin's configuration as libcni hands it over from a conflist (the generated one unless named).
+    func shimConfig(_ conflist: String? = nil) throws -> String {
+        let list = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: conflist ?? netd + "/00-multus.conflist"))))
         guard case .object(var plugin) = list["plugins"]?.arrayValue?.first ?? .null else {
             throw HarnessError("00-multus.conflist has no plugin: \(list.serialized)")
         }
@@ -140,12 +140,12 @@ final class ThickFixture: @unchecked Sendable {
     }
 
     func shimCall(_ command: String, containerID: String? = nil, netns: String? = nil, args: String? = nil,
-                  ifName: String = "eth0") throws -> Harness.Output {
+                  ifName: String = "eth0", config: String? = nil) throws -> Harness.Output {
         var env = ["CNI_COMMAND": command, "CNI_CONTAINERID": containerID ?? "ctr-\(sandbox.id)",
                    "CNI_NETNS": netns ?? sandbox.netnsPath, "CNI_IFNAME": ifName, "CNI_PATH": Harness.pluginDir,
                    "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]
         env["CNI_ARGS"] = args ?? fixture.cniArgs
-        return try Harness.run(shim, [], environment: env, stdin: try shimConfig())
+        return try Harness.run(shim, [], environment: env, stdin: try shimConfig(config))
     }
 
     /// One request to the daemon's socket (curl speaks HTTP over unix sockets).

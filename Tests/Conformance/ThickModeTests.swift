@@ -177,6 +177,34 @@ struct ThickModeTests {
         }
     }
 
+    /// multusConfigFile a path (not auto): the operator's shim config is copied
+    /// into cniConfigDir and the daemon keeps serving (Go's exits here).
+    @Test func aUserProvidedConfigIsCopiedAndTheDaemonServes() async throws {
+        let userConfig = "/user/70-multus-shim.conflist"
+        try await withThick { t in
+            try t.startDaemon()  // auto first: the conflist to hand over as the user's own
+            let generated = try Data(contentsOf: URL(fileURLWithPath: t.netd + "/00-multus.conflist"))
+            t.stopDaemon()
+            try FileManager.default.removeItem(atPath: t.netd + "/00-multus.conflist")
+            try FileManager.default.createDirectory(atPath: t.dir + "/user", withIntermediateDirectories: true)
+            try generated.write(to: URL(fileURLWithPath: t.dir + userConfig))
+            var config = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: t.daemonConfigPath))))
+            config["multusConfigFile"] = .string(t.dir + userConfig)
+            try config.pretty.write(toFile: t.daemonConfigPath, atomically: true, encoding: .utf8)
+
+            let daemon = try t.startDaemon()
+            let copied = t.netd + "/70-multus-shim.conflist"
+            #expect(try Data(contentsOf: URL(fileURLWithPath: copied)) == generated)
+            #expect(!FileManager.default.fileExists(atPath: t.netd + "/00-multus.conflist"), "nothing generated")
+            usleep(500_000)
+            #expect(daemon.isRunning, "the daemon stays up without auto: \(t.output)")
+            let add = try t.shimCall("ADD", config: copied)
+            #expect(add.status == 0, "\(add.stdout) \(t.output)")
+            #expect(try t.shimCall("DEL", config: copied).status == 0)
+            #expect(try t.sandbox.interfaces().isEmpty)
+        }
+    }
+
     @Test func twentyConcurrentPodsLeakNothing() async throws {
         try await withThick { t in
             let nadSubnet = Sandbox.newSubnet()
