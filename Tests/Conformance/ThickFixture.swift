@@ -74,12 +74,15 @@ final class ThickFixture: @unchecked Sendable {
         try JSONValue.object(config).pretty.write(toFile: daemonConfigPath, atomically: true, encoding: .utf8)
     }
 
+    /// Made by the slow bridge when its ADD starts: the request is in flight.
+    var slowAddStarted: String { dir + "/plugins/add-started" }
+
     /// The cluster network becomes a bridge whose ADD first sleeps `seconds`
     /// (a plugin in a binDir of its own); its DEL is the bridge's own.
     func slowClusterNetwork(seconds: Int) throws {
         let plugins = dir + "/plugins"
         try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
-        try "#!/bin/sh\n[ \"$CNI_COMMAND\" = ADD ] && sleep \(seconds)\nexec \(Harness.pluginDir)/bridge\n".write(toFile: plugins + "/slow-bridge", atomically: true, encoding: .utf8)
+        try "#!/bin/sh\nif [ \"$CNI_COMMAND\" = ADD ]; then : > \(slowAddStarted); sleep \(seconds); fi\nexec \(Harness.pluginDir)/bridge\n".write(toFile: plugins + "/slow-bridge", atomically: true, encoding: .utf8)
         chmod(plugins + "/slow-bridge", 0o755)
         var cluster = fixture.clusterNetwork
         cluster["type"] = "slow-bridge"

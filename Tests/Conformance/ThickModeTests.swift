@@ -164,7 +164,9 @@ struct ThickModeTests {
             try t.slowClusterNetwork(seconds: 2)
             let daemon = try t.startDaemon()
             async let add = Task.detached { try t.shimCall("ADD") }.value
-            usleep(500_000)
+            let waited = Date()
+            while !FileManager.default.fileExists(atPath: t.slowAddStarted) && Date().timeIntervalSince(waited) < 10 { usleep(10_000) }
+            #expect(FileManager.default.fileExists(atPath: t.slowAddStarted), "the ADD never reached its plugin")
             kill(daemon.pid, SIGTERM)
             let answer = try await add
             #expect(answer.status == 0, "\(answer.stdout)")
