@@ -30,7 +30,7 @@ case .multus, .multusSwift:
     // The runtime sets CNI_COMMAND; anything else is a person at a shell.
     if environment["CNI_COMMAND"] != nil {
         let outcome = CNIEntryPoint.run(environment: environment)
-        if !outcome.stdout.isEmpty { print(outcome.stdout) }
+        if !outcome.stdout.isEmpty { StandardStreams.output(outcome.stdout + "\n") }
         exit(outcome.exitStatus)
     }
     exit(MultusSwiftCommand.main(program: program, arguments: flags, environment: environment))
