@@ -135,9 +135,12 @@ final class CNIServer: Sendable {
                     msg: "another operation on container \(containerID) is still running after \(config.requestTimeout.milliseconds / 1000) s")))
                 return
             }
-            defer { if !containerID.isEmpty { locks.release(containerID) } }
-            handoff.put(CNIEntryPoint.run(environment: ProcessEnvironment(entries: entriesSent), services: services,
-                                          stdin: { configuration }))
+            let outcome = CNIEntryPoint.run(environment: ProcessEnvironment(entries: entriesSent), services: services,
+                                            stdin: { configuration })
+            // Released before the answer goes: the runtime's next call for this
+            // container (a DEL after the ADD) must not find it still held.
+            if !containerID.isEmpty { locks.release(containerID) }
+            handoff.put(outcome)
         }
         if !started2 {
             metrics.setInFlight(inFlight.leave())
