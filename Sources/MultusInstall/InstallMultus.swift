@@ -27,14 +27,7 @@ package enum InstallMultus {
     package static func main(program: String, arguments: [String],
                              imageBinDir: String = InstallOptions.imageBinDir) -> Int32 {
         var flags = flagSet()
-        do { try flags.parse(arguments) } catch {
-            StandardStreams.error("Usage of \(program):\n\(flags.usage)\(error)\n")
-            return 2
-        }
-        if flags.bool("help") {
-            StandardStreams.error(flags.usage)
-            return 1
-        }
+        if let status = flags.parseCommandLine(program: program, arguments) { return status }
         let multus: String
         switch flags.string("type") {
         case "thick": multus = "multus-shim"

@@ -1,3 +1,5 @@
+import SystemSupport
+
 /// Command-line flags parsed as Go's spf13/pflag parses them, so that the
 /// `command`/`args` of Go Multus's DaemonSets mean here exactly what they mean
 /// there: `--name=value`, `--name value` (strings take the next argument
@@ -74,6 +76,21 @@ package struct PFlagSet: Sendable {
                 positional.append(argument)
             }
         }
+    }
+
+    /// A command's flags as Go's pflag commands take them: a bad flag prints
+    /// the usage and the error (exit status 2), `--help` the usage (1). Nil
+    /// when the command goes on.
+    package mutating func parseCommandLine(program: String, _ arguments: [String]) -> Int32? {
+        do { try parse(arguments) } catch {
+            StandardStreams.error("Usage of \(program):\n\(usage)\(error)\n")
+            return 2
+        }
+        if bool("help") {
+            StandardStreams.error(usage)
+            return 1
+        }
+        return nil
     }
 
     private mutating func parseLong(_ text: String, _ rest: inout ArraySlice<String>) throws(Failure) {

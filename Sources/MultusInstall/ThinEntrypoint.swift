@@ -87,14 +87,7 @@ package enum ThinEntrypoint {
     /// cannot start (Go exits 0 there), 1 for help, 2 for a bad flag.
     package static func main(program: String, arguments: [String], environment: [String: String]) -> Int32 {
         var flags = flagSet()
-        do { try flags.parse(arguments) } catch {
-            StandardStreams.error("Usage of \(program):\n\(flags.usage)\(error)\n")
-            return 2
-        }
-        if flags.bool("help") {
-            StandardStreams.error(flags.usage)
-            return 1
-        }
+        if let status = flags.parseCommandLine(program: program, arguments) { return status }
         InstallSignals.install()
         do throws(InstallError) {
             try Installer(options: options(flags, environment: environment)).run(until: InstallSignals.stop)
