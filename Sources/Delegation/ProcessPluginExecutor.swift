@@ -21,9 +21,12 @@ package struct ProcessPluginExecutor: PluginExecuting {
     /// the host's root seen from its container); the plugin's path is the
     /// same inside. nil: in our own root, with posix_spawn.
     package var rootDirectory: String?
+    /// The wait between tries of a busy plugin (libcni's: one second).
+    package var busyWait: Duration
 
-    package init(rootDirectory: String? = nil) {
+    package init(rootDirectory: String? = nil, busyWait: Duration = .seconds(1)) {
         self.rootDirectory = rootDirectory
+        self.busyWait = busyWait
     }
 
     package func run(_ invocation: PluginInvocation) throws(CNIError) -> PluginOutput {
@@ -66,23 +69,40 @@ package struct ProcessPluginExecutor: PluginExecuting {
         }
     }
 
+    /// As libcni's RawExec and Go's ChrootExec: a plugin being replaced right
+    /// now ("text file busy", an installer still writing it) is tried again,
+    /// once a second, five times.
     private func spawn(_ invocation: PluginInvocation, stdin: Int32, stdout: Int32, stderr: Int32) throws(CNIError) -> pid_t {
         _ = Self.ignoreSIGPIPE
-        if let root = rootDirectory {
-            // Go's ChrootExec retries a plugin that is being replaced ("text file busy").
-            var attempt = 0
-            while true {
+        var attempt = 0
+        while true {
+            let code: Int32
+            if let root = rootDirectory {
                 do {
                     return try RootSpawn.spawn(root: root, path: invocation.path, arguments: [invocation.path],
                                                environment: invocation.environment, stdin: stdin, stdout: stdout, stderr: stderr)
-                } catch where error.code == ETXTBSY && attempt < 5 {
-                    attempt += 1
-                    SystemTime().sleep(for: .seconds(1))
                 } catch {
-                    throw .io("cannot execute \(invocation.path) in \(root): \(error.reason)")
+                    code = error.code
+                }
+            } else {
+                switch Self.posixSpawn(invocation, stdin: stdin, stdout: stdout, stderr: stderr) {
+                case .success(let pid): return pid
+                case .failure(let failure): code = failure.code
                 }
             }
+            guard code == ETXTBSY && attempt < Self.busyRetries else {
+                throw .io("cannot execute \(invocation.path)\(rootDirectory.map { " in \($0)" } ?? ""): \(Errno.text(code))")
+            }
+            attempt += 1
+            SystemTime().sleep(for: busyWait)
         }
+    }
+
+    static let busyRetries = 5
+
+    private struct SpawnFailure: Error { var code: Int32 }
+
+    private static func posixSpawn(_ invocation: PluginInvocation, stdin: Int32, stdout: Int32, stderr: Int32) -> Result<pid_t, SpawnFailure> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -108,8 +128,7 @@ package struct ProcessPluginExecutor: PluginExecuting {
                 posix_spawn(&pid, invocation.path, &actions, &attributes, cArgv, cEnv)
             }
         }
-        guard spawnResult == 0 else { throw .io("cannot execute \(invocation.path): \(Errno.text(spawnResult))") }
-        return pid
+        return spawnResult == 0 ? .success(pid) : .failure(SpawnFailure(code: spawnResult))
     }
 
     private static func timeout(_ invocation: PluginInvocation) -> CNIError {

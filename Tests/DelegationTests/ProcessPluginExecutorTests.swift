@@ -1,5 +1,6 @@
 import SystemSupport
 import CNISpec
+import Foundation
 import Glibc
 import struct TestSupport.TemporaryDirectory
 import Testing
@@ -38,6 +39,36 @@ import Testing
         #expect(output.status == 0)
         #expect(output.stdout == config)
         #expect(output.stderr.isEmpty)
+    }
+
+    /// Five tries 100 ms apart instead of a second apart.
+    private let busyRetrying = ProcessPluginExecutor(busyWait: .milliseconds(100))
+
+    /// A plugin an installer is still writing ("text file busy") is tried
+    /// again a second later, as libcni does; it runs once the writer is done.
+    @Test func aPluginBeingWrittenIsRetriedUntilItCanRun() throws {
+        let dir = TemporaryDirectory("multus-exec")
+        defer { dir.remove() }
+        let path = try script(dir, "echo ran")
+        let writer = open(path, O_WRONLY | O_CLOEXEC)
+        try #require(writer >= 0)
+        let closer = Thread { usleep(200_000); close(writer) }
+        closer.start()
+        let output = try busyRetrying.run(PluginInvocation(path: path, environment: Self.environment, stdin: [], timeout: .seconds(60)))
+        #expect(text(output.stdout) == "ran\n")
+    }
+
+    @Test func aPluginStillBusyAfterTheRetriesIsAnErrorNamingIt() throws {
+        let dir = TemporaryDirectory("multus-exec")
+        defer { dir.remove() }
+        let path = try script(dir, "echo ran")
+        let writer = open(path, O_WRONLY | O_CLOEXEC)
+        try #require(writer >= 0)
+        defer { close(writer) }
+        let error = #expect(throws: CNIError.self) {
+            try busyRetrying.run(PluginInvocation(path: path, environment: Self.environment, stdin: [], timeout: .seconds(60)))
+        }
+        #expect(error?.msg == "cannot execute \(path): \(Errno.text(ETXTBSY))")
     }
 
     @Test func emptyStdinReachesThePluginAsEndOfFile() throws {

@@ -85,7 +85,12 @@ final class ScriptedHTTP2Server: @unchecked Sendable {
 
 struct PeerError: Error, CustomStringConvertible {
     var description: String
-    init(_ description: String) { self.description = description }
+    /// The client hung up (EPIPE, ECONNRESET): it may, once it has seen enough.
+    var clientClosed = false
+    init(_ description: String, clientClosed: Bool = false) {
+        self.description = description
+        self.clientClosed = clientClosed
+    }
 }
 
 /// The server's end of the connection.
@@ -134,7 +139,7 @@ final class Peer {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { throw PeerError("write failed: errno \(errno)") }
+            guard n > 0 else { throw PeerError("write failed: errno \(errno)", clientClosed: errno == EPIPE || errno == ECONNRESET) }
             offset += n
         }
     }
