@@ -137,19 +137,7 @@ struct ImageLayoutTests {
         defer { Task { await server.shutdown() } }
 
         // Go's ConfigMap multus-daemon-config, mounted at /etc/cni/net.d/multus.d.
-        let goConfig = """
-            {
-                "chrootDir": "/hostroot",
-                "cniVersion": "0.3.1",
-                "logLevel": "verbose",
-                "logToStderr": true,
-                "cniConfigDir": "/host/etc/cni/net.d",
-                "multusAutoconfigDir": "/host/etc/cni/net.d",
-                "multusConfigFile": "auto",
-                "socketDir": "/host/run/multus/"
-            }
-
-            """
+        let goConfig = try String(contentsOfFile: Harness.packageRoot + "/Tests/Fixtures/GoMultus/daemon-config.json", encoding: .utf8)
         let fm = FileManager.default
         for dir in ["/etc/cni/net.d/multus.d", "/hostroot", "/run/netns", "/usr/lib/cni", "/host/run", "/var/lib/cni/multus"] {
             try fm.createDirectory(atPath: root.path + dir, withIntermediateDirectories: true)

@@ -21,18 +21,13 @@ import Testing
 }
 
 @Suite struct DaemonConfigTests {
-    static let goThick = #"""
-        {
-            "chrootDir": "/hostroot",
-            "cniVersion": "0.3.1",
-            "logLevel": "verbose",
-            "logToStderr": true,
-            "cniConfigDir": "/host/etc/cni/net.d",
-            "multusAutoconfigDir": "/host/etc/cni/net.d",
-            "multusConfigFile": "auto",
-            "socketDir": "/host/run/multus/"
-        }
-        """#
+    /// Go's ConfigMap multus-daemon-config (deployments/multus-daemonset-thick.yml).
+    static let goThick: String = {
+        var root = #filePath
+        for _ in 0..<3 { root = Paths.directory(of: root) }
+        return (try? FileSystem.read(root + "/Tests/Fixtures/GoMultus/daemon-config.json")).flatMap { $0 }
+            .map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }()
 
     @Test func goThickDaemonSetConfig() throws {
         let config = try DaemonConfig(path: "daemon-config.json", bytes: Array(Self.goThick.utf8))
