@@ -25,6 +25,8 @@ struct DaemonConfig: Sendable {
     var metricsPort: Int?
     var socketDir: String
     var perNodeCertificateEnabled: Bool
+    /// Go's keys this daemon reads but has nothing for: said in the log at start.
+    var unsupported: [String] = []
 
     // pkg/server/config MultusConf
     var cniVersion: String?
@@ -68,6 +70,9 @@ struct DaemonConfig: Sendable {
         metricsPort = try f.int("metricsPort")
         socketDir = try f.nonEmptyString("socketDir") ?? Self.defaultSocketDir
         perNodeCertificateEnabled = try f.object("perNodeCertificate")?.bool("enabled") ?? false
+        if try f.bool("enablePprof") == true {
+            unsupported.append("enablePprof: multus-swift has no pprof endpoints (Go's profiler); /metrics is served on metricsPort")
+        }
 
         cniVersion = try f.nonEmptyString("cniVersion")
         cniConfigDir = try f.nonEmptyString("cniConfigDir") ?? Self.defaultCNIConfigDir

@@ -52,6 +52,7 @@ package enum MultusDaemon {
         if config.perNodeCertificateEnabled {
             return fail(1, "perNodeCertificate is not supported by multus-swift's daemon; use the service account (or kubeconfig)")
         }
+        for warning in config.unsupported { logger.warning("\(warning)") }
         InstallSignals.install()
 
         if let file = config.readinessIndicatorFile {

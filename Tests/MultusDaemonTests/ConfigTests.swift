@@ -29,6 +29,13 @@ import Testing
             .map { String(decoding: $0, as: UTF8.self) } ?? ""
     }()
 
+    @Test func enablePprofIsReadAndSaidToBeUnsupported() throws {
+        let on = try DaemonConfig(path: "d", bytes: Array(#"{"enablePprof": true, "metricsPort": 9091}"#.utf8))
+        #expect(on.unsupported == ["enablePprof: multus-swift has no pprof endpoints (Go's profiler); /metrics is served on metricsPort"])
+        #expect(try DaemonConfig(path: "d", bytes: Array(#"{"enablePprof": false}"#.utf8)).unsupported.isEmpty)
+        #expect(throws: CNIError.self) { try DaemonConfig(path: "d", bytes: Array(#"{"enablePprof": "yes"}"#.utf8)) }
+    }
+
     @Test func goThickDaemonSetConfig() throws {
         let config = try DaemonConfig(path: "daemon-config.json", bytes: Array(Self.goThick.utf8))
         #expect(config.chrootDir == "/hostroot")
