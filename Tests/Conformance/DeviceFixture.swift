@@ -1,5 +1,6 @@
 import CNISpec
 import Foundation
+import TestSupport
 
 /// The seeds' SR-IOV scenarios on one node: a pod whose NADs name device
 /// resources, the kubelet state (checkpoints) under a private kubeletRootDir,
@@ -85,17 +86,7 @@ struct DeviceFixture {
 
     /// `extended`: the extended resource claim and its (resourceName, requestName) mappings (KEP-5004).
     func pod(networks: String, claims: [(String, String)], extended: (String, [(String, String)])? = nil) -> JSONValue {
-        var status: JSONValue = ["resourceClaimStatuses": .array(claims.map {
-            ["name": .string($0.0), "resourceClaimName": .string($0.1)]
-        })]
-        if let (claim, mappings) = extended {
-            status["extendedResourceClaimStatus"] = [
-                "resourceClaimName": .string(claim),
-                "requestMappings": .array(mappings.map {
-                    ["containerName": "app", "resourceName": .string($0.0), "requestName": .string($0.1)]
-                }),
-            ]
-        }
+        let status = podClaimStatus(claims: claims, extended: extended)
         return ["apiVersion": "v1", "kind": "Pod",
                 "metadata": ["name": .string(podName), "namespace": .string(namespace), "uid": .string(podUID),
                              "annotations": ["k8s.v1.cni.cncf.io/networks": .string(networks)]],

@@ -1,6 +1,7 @@
 import CNISpec
 import KubeAPI
 import Synchronization
+import TestSupport
 @testable import DRAClaimReader
 
 /// The IEEE CRC-32 bit by bit, written out here so fixtures do not trust the code under test.
@@ -65,17 +66,7 @@ enum Samples {
     static func pod(name: String = "pod0", namespace: String = "vf-test9", uid: String = "pod-uid-1",
                     claims: [(String, String)] = [], extended: (String, [(String, String)])? = nil,
                     node: String = "node-1") -> Pod {
-        var status: JSONValue = ["resourceClaimStatuses": .array(claims.map {
-            ["name": .string($0.0), "resourceClaimName": .string($0.1)]
-        })]
-        if let (claim, mappings) = extended {
-            status["extendedResourceClaimStatus"] = [
-                "resourceClaimName": .string(claim),
-                "requestMappings": .array(mappings.map {
-                    ["containerName": "app", "resourceName": .string($0.0), "requestName": .string($0.1)]
-                }),
-            ]
-        }
+        let status = podClaimStatus(claims: claims, extended: extended)
         return Pod(json: ["apiVersion": "v1", "kind": "Pod",
                           "metadata": ["name": .string(name), "namespace": .string(namespace), "uid": .string(uid)],
                           "spec": ["nodeName": .string(node)], "status": status])
