@@ -2,6 +2,7 @@ import CNISpec
 import Foundation
 import Glibc
 import KubeAPIServerDouble
+import Synchronization
 
 /// Thick mode end to end: the binary as `multus-daemon` from a daemon config
 /// in temporary folders (its socket, the shim config it writes, caches, log),
@@ -18,7 +19,7 @@ final class ThickFixture: @unchecked Sendable {
     var daemonBinary: String { dir + "/bin/multus-daemon" }
     var daemonConfigPath: String { dir + "/daemon-config.json" }
     var logPath: String { dir + "/daemon.log" }
-    let metricsPort = Int.random(in: 20_000...40_000)
+    let metricsPort = ThickFixture.unusedPort()
     private(set) var daemon: Daemon?
 
     var podPath: String { "/api/v1/namespaces/\(fixture.podNamespace)/pods/\(fixture.podName)" }
@@ -72,6 +73,31 @@ final class ThickFixture: @unchecked Sendable {
         ])
         for (key, value) in extraConfig { config[key] = value }
         try JSONValue.object(config).pretty.write(toFile: daemonConfigPath, atomically: true, encoding: .utf8)
+    }
+
+    private static let nextPort = Mutex(Int.random(in: 20_000..<31_000))
+
+    /// A TCP port nothing listens on now, below the kernel's ephemeral range
+    /// (32768 and up here): there, any outgoing connection (curl, the API
+    /// double's clients) may hold the port the daemon is about to bind, and
+    /// its metrics listener then fails with EADDRINUSE. Each fixture in this
+    /// process gets a port of its own.
+    static func unusedPort() -> Int {
+        while true {
+            let port = nextPort.withLock { next in
+                defer { next = next >= 32_000 ? 20_000 : next + 1 }
+                return next
+            }
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            close(fd)
+            if bound == 0 { return port }
+        }
     }
 
     /// Made by the slow bridge when its ADD starts: the request is in flight.
