@@ -181,7 +181,7 @@ struct ThickModeTests {
 
     /// multusConfigFile a path (not auto): the operator's shim config is copied
     /// into cniConfigDir and the daemon keeps serving (Go's exits here).
-    @Test func aUserProvidedConfigIsCopiedAndTheDaemonServes() async throws {
+    @Test func aUserProvidedConfigIsCopiedAndTheDaemonServesSayingWhatItDoesNotCarry() async throws {
         let userConfig = "/user/70-multus-shim.conflist"
         try await withThick { t in
             try t.startDaemon()  // auto first: the conflist to hand over as the user's own
@@ -192,6 +192,7 @@ struct ThickModeTests {
             try generated.write(to: URL(fileURLWithPath: t.dir + userConfig))
             var config = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: t.daemonConfigPath))))
             config["multusConfigFile"] = .string(t.dir + userConfig)
+            config["enablePprof"] = true  // Go's profiler: not carried, and said so at start
             try config.pretty.write(toFile: t.daemonConfigPath, atomically: true, encoding: .utf8)
 
             let daemon = try t.startDaemon()
@@ -200,6 +201,7 @@ struct ThickModeTests {
             #expect(!FileManager.default.fileExists(atPath: t.netd + "/00-multus.conflist"), "nothing generated")
             usleep(500_000)
             #expect(daemon.isRunning, "the daemon stays up without auto: \(t.output)")
+            #expect(t.output.contains("[verbose] enablePprof: multus-swift has no pprof endpoints"), "\(t.output)")
             let add = try t.shimCall("ADD", config: copied)
             #expect(add.status == 0, "\(add.stdout) \(t.output)")
             #expect(try t.shimCall("DEL", config: copied).status == 0)
