@@ -8,8 +8,8 @@ import SystemSupport
 /// - 1.31 and later: `{"Data":"<json>","Checksum":<crc32>}`, where Data is
 ///   `{"kind":"DRACheckpoint","apiVersion":"checkpoint.dra.kubelet.k8s.io/v1",
 ///   "Entries"|"ClaimInfoStateList":[{ClaimUID, ClaimName, Namespace, PodUIDs,
-///   DriverState:{"<driver>":{"Devices":[{PoolName, DeviceName, RequestNames,
-///   CDIDeviceIDs}]}}}]}` and Checksum is CRC-32 (IEEE) of Data's bytes, as
+///   DriverState:{"<driver>":{"Devices":[{PoolName, DeviceName, ShareID (1.34+,
+///   null unless the device is shared), RequestNames, CDIDeviceIDs}]}}}]}` and Checksum is CRC-32 (IEEE) of Data's bytes, as
 ///   kubelet's `crc32.ChecksumIEEE([]byte(cp.Data))`. Verified. RequestNames
 ///   map an extended resource's request to its devices.
 /// - 1.30 and earlier: `{"version":"v1","entries":[{ClaimUID, ClaimName,
@@ -134,7 +134,8 @@ package struct DRACheckpoint: Sendable, Equatable {
         for member in entry["DriverState"]?.objectValue ?? JSONObject() {
             for device in member.value["Devices"]?.arrayValue ?? [] {
                 guard let pool = device["PoolName"]?.stringValue, let name = device["DeviceName"]?.stringValue else { continue }
-                let key = AllocatedDevice(driver: member.key, pool: pool, device: name)
+                let key = AllocatedDevice(driver: member.key, pool: pool, device: name,
+                                          shareID: device["ShareID"]?.stringValue)
                 devices.append(key)
                 requestNames[key, default: []] += (device["RequestNames"]?.arrayValue ?? []).compactMap(\.stringValue)
             }

@@ -66,14 +66,14 @@ struct DRAResolver: Sendable {
 
         func claimDevice(_ allocation: ClaimAllocation, _ device: AllocatedDevice) -> ResourceMap.ClaimDevice {
             ResourceMap.ClaimDevice(claim: allocation.claim, device: device,
-                                    apiVersion: allocation.apiVersion ?? slices[device]?.apiVersion)
+                                    apiVersion: allocation.apiVersion ?? slices[device.sliceDevice]?.apiVersion)
         }
 
         for claim in claims {
             guard let (allocation, source) = allocation(claim) else { continue }
             for device in allocation.devices {
-                let subject = "claim \(allocation.claim) (from \(source.rawValue)): device \(device.driver)/\(device.pool)/\(device.device)"
-                guard let found = slices[device]?.attributes else {
+                let subject = "claim \(allocation.claim) (from \(source.rawValue)): device \(device)"
+                guard let found = slices[device.sliceDevice]?.attributes else {
                     outcome.notes.append("\(subject) is in no ResourceSlice of node \(nodeName); skipped")
                     continue
                 }
@@ -95,10 +95,10 @@ struct DRAResolver: Sendable {
                 }
                 for device in devices {
                     func failure(_ problem: DeviceReaderError.ExtendedDeviceProblem) -> DeviceReaderError {
-                        .extendedDevice(claim: extended.claim, device: "\(device.driver)/\(device.pool)/\(device.device)",
+                        .extendedDevice(claim: extended.claim, device: "\(device)",
                                         request: mapping.requestName, resource: mapping.resourceName, problem: problem)
                     }
-                    guard let found = slices[device]?.attributes else { throw failure(.notInSlice(node: nodeName)) }
+                    guard let found = slices[device.sliceDevice]?.attributes else { throw failure(.notInSlice(node: nodeName)) }
                     guard let id = found[Self.deviceIDAttribute], !id.isEmpty else { throw failure(.noDeviceID) }
                     guard let resource = found[Self.resourceNameAttribute], !resource.isEmpty else {
                         throw failure(.noResourceName)
@@ -121,11 +121,11 @@ struct DRAResolver: Sendable {
             case .failure(let error): throw .api(context: "reading ResourceClaim \(key)", error)
             case .success(nil): throw .claimNotFound(key)
             case .success(let claim?):
-                guard let results = claim.allocatedDevices else { throw .claimNotAllocated(key) }
+                guard let results = claim.allocationResults else { throw .claimNotAllocated(key) }
                 var devices: [AllocatedDevice] = []
                 var requests: [AllocatedDevice: [String]] = [:]
                 for result in results {
-                    let device = AllocatedDevice(driver: result.driver, pool: result.pool, device: result.device)
+                    let device = result.device
                     if requests[device] == nil { devices.append(device) }
                     requests[device, default: []].append(result.request)
                 }

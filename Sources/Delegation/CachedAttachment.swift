@@ -57,15 +57,19 @@ package struct CachedDevice: Sendable, Equatable {
         package var driver: String
         package var pool: String
         package var device: String
+        /// The share of the device, when it was allocated as one of several (DRAConsumableCapacity).
+        package var shareID: String?
         /// The resource.k8s.io version the claim was seen in ("v1"), when known.
         package var apiVersion: String?
 
-        package init(namespace: String, name: String, driver: String, pool: String, device: String, apiVersion: String? = nil) {
+        package init(namespace: String, name: String, driver: String, pool: String, device: String,
+                     shareID: String? = nil, apiVersion: String? = nil) {
             self.namespace = namespace
             self.name = name
             self.driver = driver
             self.pool = pool
             self.device = device
+            self.shareID = shareID
             self.apiVersion = apiVersion
         }
     }

@@ -44,6 +44,7 @@ package enum GoDelegateFormat {
         if let claim = a.device?.claim {
             var o = JSONObject([("namespace", .string(claim.namespace)), ("name", .string(claim.name)),
                                 ("driver", .string(claim.driver)), ("pool", .string(claim.pool)), ("device", .string(claim.device))])
+            if let share = claim.shareID { o["shareID"] = .string(share) }
             if let version = claim.apiVersion { o["apiVersion"] = .string(version) }
             own["claimDevice"] = .object(o)
         }
@@ -141,7 +142,7 @@ package enum GoDelegateFormat {
               let driver = value["driver"]?.stringValue, let pool = value["pool"]?.stringValue,
               let device = value["device"]?.stringValue else { return nil }
         return .init(namespace: namespace, name: name, driver: driver, pool: pool, device: device,
-                     apiVersion: value["apiVersion"]?.stringValue)
+                     shareID: value["shareID"]?.stringValue, apiVersion: value["apiVersion"]?.stringValue)
     }
 
     private static func strings(_ value: JSONValue?) -> [String] {

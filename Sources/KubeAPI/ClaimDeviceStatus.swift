@@ -1,7 +1,7 @@
 import CNISpec
 
 /// The `status.devices[]` entries (KEP-4817) one writer holds in one
-/// ResourceClaim: for each device (driver, pool, device) the `networkData`
+/// ResourceClaim: for each device (driver, pool, device, share) the `networkData`
 /// {interfaceName, ips, hardwareAddress} of the interface it became.
 ///
 /// `status.devices` is a list-map keyed by driver/device/pool/shareID whose
@@ -82,11 +82,19 @@ package struct ClaimDeviceStatus: Sendable, Equatable {
                             ("metadata", ["name": .string(claim.name), "namespace": .string(claim.namespace)])])
         if !entries.isEmpty {
             o["status"] = ["devices": .array(entries.map { entry in
-                .object(JSONObject([("driver", .string(entry.device.driver)), ("pool", .string(entry.device.pool)),
-                                    ("device", .string(entry.device.device)), ("networkData", entry.networkData.json)]))
+                var item = Self.keyMembers(entry.device)
+                item["networkData"] = entry.networkData.json
+                return .object(item)
             })]
         }
         return .object(o)
+    }
+
+    /// The members that key a `status.devices` entry; `shareID` only for a share.
+    static func keyMembers(_ device: AllocatedDevice) -> JSONObject {
+        var o = JSONObject([("driver", .string(device.driver)), ("pool", .string(device.pool)), ("device", .string(device.device))])
+        if let share = device.shareID { o["shareID"] = .string(share) }
+        return o
     }
 
     /// The claim with our entries written into `status.devices` (other
@@ -95,9 +103,7 @@ package struct ClaimDeviceStatus: Sendable, Equatable {
     /// the API server, refuses an entry for a device the claim has not
     /// allocated (422).
     package func merged(into claimJSON: JSONValue) throws(KubeError) -> JSONValue {
-        let allocated = Set((ResourceClaim(json: claimJSON).allocatedDevices ?? []).map {
-            AllocatedDevice(driver: $0.driver, pool: $0.pool, device: $0.device)
-        })
+        let allocated = Set((ResourceClaim(json: claimJSON).allocationResults ?? []).map(\.device))
         for entry in entries where !allocated.contains(entry.device) {
             throw .status(code: 422, reason: "Invalid",
                           message: "ResourceClaim.resource.k8s.io \"\(claim.name)\" is invalid: status.devices: Invalid value: \"\(entry.device)\": must be an allocated device in the claim")
@@ -107,14 +113,14 @@ package struct ClaimDeviceStatus: Sendable, Equatable {
         var devices = status["devices"]?.arrayValue ?? []
         func key(_ element: JSONValue) -> AllocatedDevice? {
             guard let driver = element["driver"]?.stringValue, let pool = element["pool"]?.stringValue,
-                  let device = element["device"]?.stringValue, element["shareID"] == nil else { return nil }
-            return AllocatedDevice(driver: driver, pool: pool, device: device)
+                  let device = element["device"]?.stringValue else { return nil }
+            return AllocatedDevice(driver: driver, pool: pool, device: device, shareID: element["shareID"]?.stringValue)
         }
         let written = Set(entries.map(\.device))
         for released in released where !written.contains(released) {
             guard let index = devices.firstIndex(where: { key($0) == released }) else { continue }
             devices[index]["networkData"] = Optional.none
-            let rest = Set(devices[index].objectValue?.keys ?? []).subtracting(["driver", "pool", "device"])
+            let rest = Set(devices[index].objectValue?.keys ?? []).subtracting(["driver", "pool", "device", "shareID"])
             if rest.isEmpty || (rest == ["conditions"] && (devices[index]["conditions"]?.arrayValue ?? []).isEmpty) {
                 devices.remove(at: index)
             }
@@ -123,10 +129,9 @@ package struct ClaimDeviceStatus: Sendable, Equatable {
             if let index = devices.firstIndex(where: { key($0) == entry.device }) {
                 devices[index]["networkData"] = entry.networkData.json
             } else {
-                devices.append(.object(JSONObject([
-                    ("driver", .string(entry.device.driver)), ("pool", .string(entry.device.pool)),
-                    ("device", .string(entry.device.device)), ("networkData", entry.networkData.json),
-                ])))
+                var item = Self.keyMembers(entry.device)
+                item["networkData"] = entry.networkData.json
+                devices.append(.object(item))
             }
         }
         if devices.isEmpty { status["devices"] = Optional.none } else { status["devices"] = .array(devices) }

@@ -121,15 +121,12 @@ package struct ResourceClaim: Sendable, Equatable {
         metadata = ObjectMeta(json: json["metadata"])
     }
 
-    package struct AllocatedDevice: Sendable, Equatable {
+    /// One of `status.allocation.devices.results`: a device and the claim's request it serves.
+    package struct AllocationResult: Sendable, Equatable {
         package var request: String
-        package var driver: String
-        package var pool: String
-        package var device: String
-        package init(request: String, driver: String, pool: String, device: String) {
+        package var device: AllocatedDevice
+        package init(request: String, device: AllocatedDevice) {
             self.request = request
-            self.driver = driver
-            self.pool = pool
             self.device = device
         }
     }
@@ -138,12 +135,14 @@ package struct ResourceClaim: Sendable, Equatable {
     package var apiVersion: String? { resourceAPIVersion(of: json) }
 
     /// nil when the claim is not allocated.
-    package var allocatedDevices: [AllocatedDevice]? {
+    package var allocationResults: [AllocationResult]? {
         guard let results = json["status"]?["allocation"]?["devices"]?["results"]?.arrayValue else { return nil }
         return results.compactMap { r in
             guard let driver = r["driver"]?.stringValue, let pool = r["pool"]?.stringValue,
                   let device = r["device"]?.stringValue else { return nil }
-            return AllocatedDevice(request: r["request"]?.stringValue ?? "", driver: driver, pool: pool, device: device)
+            return AllocationResult(request: r["request"]?.stringValue ?? "",
+                                    device: AllocatedDevice(driver: driver, pool: pool, device: device,
+                                                            shareID: r["shareID"]?.stringValue))
         }
     }
 }

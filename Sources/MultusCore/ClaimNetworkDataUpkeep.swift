@@ -78,5 +78,5 @@ extension Invocation {
 
 extension CachedDevice.ClaimDevice {
     var claimKey: ObjectKey { ObjectKey(namespace: namespace, name: name) }
-    var key: AllocatedDevice { AllocatedDevice(driver: driver, pool: pool, device: device) }
+    var key: AllocatedDevice { AllocatedDevice(driver: driver, pool: pool, device: device, shareID: shareID) }
 }

@@ -52,7 +52,8 @@ package struct Planner: Sendable {
                                       claim: allocated.claim.map {
                                           CachedDevice.ClaimDevice(namespace: $0.claim.namespace, name: $0.claim.name,
                                                                    driver: $0.device.driver, pool: $0.device.pool,
-                                                                   device: $0.device.device, apiVersion: $0.apiVersion)
+                                                                   device: $0.device.device, shareID: $0.device.shareID,
+                                                                   apiVersion: $0.apiVersion)
                                       })
             } else if let id = selection?.deviceID {
                 // The selection's own deviceID reaches the plugin as runtimeConfig only (as Multus).

@@ -30,6 +30,19 @@ struct DRACheckpointTests {
         #expect(devices.map(\.device) == ["vf-1", "vf-0"], "allocation order kept")
     }
 
+    @Test("1.34+: a shared device's ShareID (null for a whole device) tells its shares apart")
+    func shareIDs() throws {
+        var entry = Samples.draEntry(claim: "c", namespace: "ns", podUIDs: ["pod-a"], devices: [])
+        let shares: [JSONValue] = ["2d4c6e80-0000-4000-8000-00000000000a", "2d4c6e80-0000-4000-8000-00000000000b", nil]
+        entry["DriverState"]?[Samples.driver]?["Devices"] = .array(zip(["vf-0", "vf-0", "vf-1"], shares).map { name, share in
+            ["PoolName": "node-1", "DeviceName": .string(name), "ShareID": share, "RequestNames": ["vf"], "CDIDeviceIDs": []]
+        })
+        let checkpoint = try DRACheckpoint(parsing: Array(Samples.draCheckpoint([entry]).utf8), path: "cp")
+        let devices = try #require(checkpoint.allocation(of: ObjectKey(namespace: "ns", name: "c"), podUID: "pod-a")).devices
+        #expect(devices.map(\.shareID) == ["2d4c6e80-0000-4000-8000-00000000000a", "2d4c6e80-0000-4000-8000-00000000000b", nil])
+        #expect(devices.map(\.sliceDevice.device) == ["vf-0", "vf-0", "vf-1"])
+    }
+
     @Test("≤1.30 form: version/entries with structured resource handles; the node is the pool")
     func legacyForm() throws {
         let text = """

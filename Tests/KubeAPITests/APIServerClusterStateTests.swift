@@ -161,8 +161,8 @@ import Testing
             double.seed(Manifests.resourceSlice("s2", node: "node-2", driver: "sriov.example.com"))
             try withClusterState(double, dir: dir) { cluster throws in
                 let claim = try cluster.resourceClaims([ObjectKey(namespace: "default", name: "claim-1")])[0].get()
-                #expect(claim?.allocatedDevices == [
-                    .init(request: "nic", driver: "sriov.example.com", pool: "node-1", device: "vf-0"),
+                #expect(claim?.allocationResults == [
+                    .init(request: "nic", device: AllocatedDevice(driver: "sriov.example.com", pool: "node-1", device: "vf-0")),
                 ])
                 #expect(try cluster.resourceClaims([ObjectKey(namespace: "default", name: "absent")])[0].get() == nil)
                 let slices = try cluster.resourceSlices(nodeName: "node-1", drivers: ["sriov.example.com"])[0].get()
@@ -183,7 +183,7 @@ import Testing
                                                 apiVersion: "resource.k8s.io/v1beta1"))
             try withClusterState(double, dir: dir) { cluster throws in
                 let claim = try cluster.resourceClaims([ObjectKey(namespace: "default", name: "claim-1")])[0].get()
-                #expect(claim?.allocatedDevices?.first?.device == "vf-0")
+                #expect(claim?.allocationResults?.first?.device.device == "vf-0")
                 // The version found is remembered: one request each from now on.
                 let before = double.requests.count
                 #expect(try cluster.resourceSlices(nodeName: "node-1", drivers: ["sriov.example.com"])[0].get().count == 1)

@@ -214,6 +214,38 @@ import Testing
         }
     }
 
+    /// A device allocated as two shares (DRAConsumableCapacity): `shareID` is
+    /// part of each entry's key, so each share holds network data of its own,
+    /// and an entry without it would name no allocated device.
+    @Test func eachShareOfADeviceIsAnEntryOfItsOwn() async throws {
+        let shares = ["6f1e0c1a-0000-4000-8000-00000000000a", "6f1e0c1a-0000-4000-8000-00000000000b"]
+        let share = shares.map { AllocatedDevice(driver: Self.driver, pool: "node-1", device: "vf-0", shareID: $0) }
+        try await withDouble { double, dir throws in
+            var claim = Self.claimJSON(driverEntries: false)
+            claim["status"]?["allocation"]?["devices"]?["results"] = .array(shares.map {
+                ["request": "vf", "driver": .string(Self.driver), "pool": "node-1", "device": "vf-0", "shareID": .string($0)]
+            })
+            double.seed(claim)
+            try withClusterState(double, dir: dir) { cluster throws in
+                let read = try cluster.resourceClaims([Self.claim])[0].get()
+                #expect(read?.allocationResults?.map(\.device) == [share[0], share[1]])
+                try cluster.write([Self.write([.init(device: share[0], networkData: .init(interfaceName: "net1")),
+                                               .init(device: share[1], networkData: .init(interfaceName: "net2"))])])[0].get()
+                let entries = double.object(at: Self.claimPath)?["status"]?["devices"]?.arrayValue ?? []
+                #expect(entries.map { $0["shareID"]?.stringValue } == shares)
+                #expect(entries.map { $0["networkData"]?["interfaceName"] } == ["net1", "net2"])
+
+                try cluster.write([Self.write([.init(device: share[1], networkData: .init(interfaceName: "net2"))],
+                                              released: [share[0]])])[0].get()
+                #expect(double.object(at: Self.claimPath)?["status"]?["devices"]?.arrayValue?.map { $0["shareID"]?.stringValue }
+                        == [shares[1]])
+
+                let whole = cluster.write([Self.write([.init(device: Self.key("vf-0"), networkData: .init(interfaceName: "net1"))])])[0]
+                guard case .failure(.status(422, "Invalid", _)) = whole else { Issue.record("\(whole)"); return }
+            }
+        }
+    }
+
     @Test func networkStatusClaimsAndEventsGoInOneRoundOnOneConnection() async throws {
         try await withDouble { double, dir throws in
             double.seed(Manifests.pod("web-1"))

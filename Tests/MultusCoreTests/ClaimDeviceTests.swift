@@ -122,6 +122,35 @@ final class CapturedLog: @unchecked Sendable {
         #expect(devices.map { $0["networkData"]?["interfaceName"] } == ["net1", "net2"])
     }
 
+    /// One VF that allows several allocations (DRAConsumableCapacity), given to
+    /// the pod as two shares: both networks get the VF, each share its own
+    /// network data, kept in the scratch cache so DEL releases both.
+    @Test func eachShareOfASharedDeviceGetsItsOwnNetworkDataUntilDel() throws {
+        let cluster = Self.cluster()
+        let shares = ["2d4c6e80-0000-4000-8000-00000000000a", "2d4c6e80-0000-4000-8000-00000000000b"]
+        cluster.addClaim([
+            "apiVersion": "resource.k8s.io/v1", "kind": "ResourceClaim",
+            "metadata": ["name": .string(Self.claimName), "namespace": "default"],
+            "status": ["allocation": ["devices": ["results": .array(shares.map {
+                ["request": .string(Self.request), "driver": .string(Self.driver), "pool": "node-1", "device": "vf-3",
+                 "shareID": .string($0)]
+            })]]],
+        ])
+        let f = try Self.fixture(cluster)
+        defer { f.remove() }
+        _ = try f.add()
+        #expect(f.executor.calls("ADD").map { $0.stdin["deviceID"]?.stringValue } == [nil, "0000:3b:02.3", "0000:3b:02.3"])
+        #expect(f.cached()?.compactMap(\.device?.claim?.shareID) == shares)
+        #expect(Self.claimDevices(cluster).map { $0["shareID"]?.stringValue } == shares)
+        #expect(Self.claimDevices(cluster).map { $0["networkData"]?["interfaceName"] } == ["net1", "net2"])
+
+        try f.del()
+        #expect(cluster.claimStatusWrites.last?.released == shares.map {
+            AllocatedDevice(driver: Self.driver, pool: "node-1", device: "vf-3", shareID: $0)
+        })
+        #expect(Self.claimDevices(cluster).isEmpty)
+    }
+
     @Test func aRefusedClaimWriteIsLoggedOnceAndTheAddSucceeds() throws {
         let cluster = Self.cluster()
         cluster.update { $0.failures["claim-status \(Self.claim)"] = .status(code: 403, reason: "Forbidden", message: "RBAC: nope") }
