@@ -1,5 +1,6 @@
 import CNISpec
 import Foundation
+import TestSupport
 import UnaryGRPC
 
 /// A containerd of the test's own — config, root, state, socket, CNI bin and
@@ -32,7 +33,7 @@ final class Containerd: @unchecked Sendable {
     var logPath: String { dir + "/containerd.log" }
     var multusLog: String { dir + "/multus.log" }
     var cri: CRIClient { CRIClient(socket: socket) }
-    private var process: Daemon?
+    private var process: ChildProcess?
     private var sandboxIDs: [String] = []
     private let lock = NSLock()
 
@@ -111,13 +112,13 @@ final class Containerd: @unchecked Sendable {
 
     /// Starts containerd and waits until its CRI answers Version.
     func start() throws {
-        let daemon = try Daemon(Self.binary, ["--config", dir + "/config.toml"],
+        let daemon = try ChildProcess(Self.binary, ["--config", dir + "/config.toml"],
                                 environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"], log: logPath)
         process = daemon
         let deadline = Date().addingTimeInterval(30)
         var last = ""
         while Date() < deadline {
-            guard daemon.isRunning else { throw HarnessError("containerd exited (\(daemon.terminationStatus)):\n\(logTail())") }
+            guard daemon.isRunning else { throw HarnessError("containerd exited (\(daemon.exitStatus.map(String.init) ?? "?")):\n\(logTail())") }
             do {
                 _ = try CRIClient(socket: socket, timeout: .seconds(2)).version()
                 return

@@ -1,8 +1,9 @@
 import CNISpec
 import Foundation
 import KubeAPIServerDouble
-import struct TestSupport.TemporaryDirectory
 import Testing
+import TestSupport
+import struct TestSupport.TemporaryDirectory
 
 /// The image as install/image-layout.sh lays it out (what install/Containerfile
 /// copies), in a temporary root that stands in for the container: Go Multus's
@@ -153,7 +154,7 @@ struct ImageLayoutTests {
 
         let mounts = "mount --rbind / \(root.path)/hostroot && mount --rbind /run/netns \(root.path)/run/netns"
             + " && mount --bind \(Harness.pluginDir) \(root.path)/usr/lib/cni"
-        let daemon = try Daemon("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c",
+        let daemon = try ChildProcess("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c",
                                                      "\(mounts) && exec /usr/sbin/chroot \(root.path) /usr/src/multus-cni/bin/multus-daemon"],
                                 environment: ["MULTUS_NODE_NAME": "node-1", "KUBERNETES_SERVICE_HOST": "127.0.0.1",
                                               "KUBERNETES_SERVICE_PORT": String(server.port), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"],
@@ -192,6 +193,6 @@ struct ImageLayoutTests {
 
         kill(daemon.pid, SIGTERM)
         #expect(eventually(5) { !daemon.isRunning })
-        #expect(daemon.terminationStatus == 0)
+        #expect(daemon.exitStatus == 0)
     }
 }

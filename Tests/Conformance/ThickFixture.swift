@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import KubeAPIServerDouble
 import Synchronization
+import TestSupport
 
 /// Thick mode end to end: the binary as `multus-daemon` from a daemon config
 /// in temporary folders (its socket, the shim config it writes, caches, log),
@@ -20,7 +21,7 @@ final class ThickFixture: @unchecked Sendable {
     var daemonConfigPath: String { dir + "/daemon-config.json" }
     var logPath: String { dir + "/daemon.log" }
     let metricsPort = ThickFixture.unusedPort()
-    private(set) var daemon: Daemon?
+    private(set) var daemon: ChildProcess?
 
     var podPath: String { "/api/v1/namespaces/\(fixture.podNamespace)/pods/\(fixture.podName)" }
 
@@ -121,14 +122,14 @@ final class ThickFixture: @unchecked Sendable {
 
     /// Starts the daemon and waits until its socket answers /readyz.
     @discardableResult
-    func startDaemon(arguments: [String]? = nil, environment: [String: String] = [:]) throws -> Daemon {
+    func startDaemon(arguments: [String]? = nil, environment: [String: String] = [:]) throws -> ChildProcess {
         var env = ["MULTUS_NODE_NAME": "node-1", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]
         env.merge(environment) { $1 }
-        let started = try Daemon(daemonBinary, arguments ?? ["-config", daemonConfigPath], environment: env, log: dir + "/daemon.out")
+        let started = try ChildProcess(daemonBinary, arguments ?? ["-config", daemonConfigPath], environment: env, log: dir + "/daemon.out")
         daemon = started
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            if !started.isRunning { throw HarnessError("the daemon exited (\(started.terminationStatus)): \(output)") }
+            if !started.isRunning { throw HarnessError("the daemon exited (\(started.exitStatus.map(String.init) ?? "?")): \(output)") }
             if (try? http("/readyz"))?.status == 200 { return started }
             usleep(20_000)
         }
@@ -143,8 +144,7 @@ final class ThickFixture: @unchecked Sendable {
     func stopDaemon(signal: Int32 = SIGTERM) {
         guard let daemon else { return }
         if signal == SIGKILL {
-            kill(daemon.pid, SIGKILL)
-            while daemon.isRunning { usleep(10_000) }
+            daemon.terminate()
         } else {
             daemon.stop()
         }

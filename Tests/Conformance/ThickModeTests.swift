@@ -123,7 +123,7 @@ struct ThickModeTests {
             let took = Date().timeIntervalSince(started)
             #expect(!daemon.isRunning)
             #expect(took < 3, "exit took \(took) s")
-            #expect(daemon.terminationStatus == 0)
+            #expect(daemon.exitStatus == 0)
             #expect(!FileManager.default.fileExists(atPath: t.socketDir + "/multus.sock"))
             #expect(FileManager.default.fileExists(atPath: t.netd + "/00-multus.conflist"), "the config stays, as thin mode's")
         }
@@ -172,7 +172,7 @@ struct ThickModeTests {
             #expect(answer.status == 0, "\(answer.stdout)")
             let started = Date()
             while daemon.isRunning && Date().timeIntervalSince(started) < 15 { usleep(10_000) }
-            #expect(!daemon.isRunning && daemon.terminationStatus == 0)
+            #expect(!daemon.isRunning && daemon.exitStatus == 0)
             // No daemon now: the shim's own DEL frees it.
             #expect(try t.shimCall("DEL").status == 0)
             #expect(t.sandbox.reservedAddresses().isEmpty)

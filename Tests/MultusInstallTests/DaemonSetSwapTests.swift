@@ -1,5 +1,6 @@
 import CNISpec
 import SystemSupport
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -48,10 +49,10 @@ struct SwappedDaemonSet {
             + ["--cni-bin-dir=\(host.bin)", "--multus-cni-conf-dir=\(host.multusNetd)", "--service-account-dir=\(host.sa)"]
     }
 
-    var environment: [String] { ["KUBERNETES_SERVICE_HOST=10.96.0.1", "KUBERNETES_SERVICE_PORT=443", "PATH=/usr/bin:/bin"] }
+    var environment: [String: String] { ["KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443", "PATH": "/usr/bin:/bin"] }
 
-    func startEntrypoint(_ extra: [String] = []) throws -> Child {
-        try Child(root + GoThinDaemonSet.command[0], entrypointArgs + extra, environment: environment, log: root + "/entrypoint.log")
+    func startEntrypoint(_ extra: [String] = []) throws -> ChildProcess {
+        try ChildProcess(root + GoThinDaemonSet.command[0], entrypointArgs + extra, environment: environment, log: root + "/entrypoint.log")
     }
 }
 
@@ -130,7 +131,7 @@ struct DaemonSetSwapTests {
     func missingFolderFails() throws {
         let ds = try SwappedDaemonSet()
         defer { ds.host.remove() }
-        let child = try Child(ds.root + "/thin_entrypoint", ds.entrypointArgs.map { $0.replacing("/host/etc/cni/net.d", with: "/host/etc/cni/none") },
+        let child = try ChildProcess(ds.root + "/thin_entrypoint", ds.entrypointArgs.map { $0.replacing("/host/etc/cni/net.d", with: "/host/etc/cni/none") },
                               environment: ds.environment, log: ds.root + "/entrypoint.log")
         defer { child.terminate() }
         #expect(child.wait(seconds: 10) == 1)
