@@ -8,8 +8,9 @@ import SystemSupport
 /// - 1.31 and later: `{"Data":"<json>","Checksum":<crc32>}`, where Data is
 ///   `{"kind":"DRACheckpoint","apiVersion":"checkpoint.dra.kubelet.k8s.io/v1",
 ///   "Entries"|"ClaimInfoStateList":[{ClaimUID, ClaimName, Namespace, PodUIDs,
-///   DriverState:{"<driver>":{"Devices":[{PoolName, DeviceName, ShareID (1.34+,
-///   null unless the device is shared), RequestNames, CDIDeviceIDs}]}}}]}` and Checksum is CRC-32 (IEEE) of Data's bytes, as
+///   DriverState:{"<driver>":{"Devices":[{PoolName, DeviceName, ShareID
+///   (1.34+, null unless the device is shared), RequestNames,
+///   CDIDeviceIDs}]}}}]}` and Checksum is CRC-32 (IEEE) of Data's bytes, as
 ///   kubelet's `crc32.ChecksumIEEE([]byte(cp.Data))`. Verified. RequestNames
 ///   map an extended resource's request to its devices.
 /// - 1.30 and earlier: `{"version":"v1","entries":[{ClaimUID, ClaimName,

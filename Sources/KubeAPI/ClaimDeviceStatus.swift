@@ -45,6 +45,14 @@ package struct ClaimDeviceStatus: Sendable, Equatable {
             self.device = device
             self.networkData = networkData
         }
+
+        /// The `status.devices` entry: its key members (`shareID` only for a share) and the network data.
+        var json: JSONValue {
+            var o = JSONObject([("driver", .string(device.driver)), ("pool", .string(device.pool)), ("device", .string(device.device))])
+            if let share = device.shareID { o["shareID"] = .string(share) }
+            o["networkData"] = networkData.json
+            return .object(o)
+        }
     }
 
     package var claim: ObjectKey
@@ -81,20 +89,9 @@ package struct ClaimDeviceStatus: Sendable, Equatable {
         var o = JSONObject([("apiVersion", .string("resource.k8s.io/\(version)")), ("kind", "ResourceClaim"),
                             ("metadata", ["name": .string(claim.name), "namespace": .string(claim.namespace)])])
         if !entries.isEmpty {
-            o["status"] = ["devices": .array(entries.map { entry in
-                var item = Self.keyMembers(entry.device)
-                item["networkData"] = entry.networkData.json
-                return .object(item)
-            })]
+            o["status"] = ["devices": .array(entries.map(\.json))]
         }
         return .object(o)
-    }
-
-    /// The members that key a `status.devices` entry; `shareID` only for a share.
-    static func keyMembers(_ device: AllocatedDevice) -> JSONObject {
-        var o = JSONObject([("driver", .string(device.driver)), ("pool", .string(device.pool)), ("device", .string(device.device))])
-        if let share = device.shareID { o["shareID"] = .string(share) }
-        return o
     }
 
     /// The claim with our entries written into `status.devices` (other
@@ -129,9 +126,7 @@ package struct ClaimDeviceStatus: Sendable, Equatable {
             if let index = devices.firstIndex(where: { key($0) == entry.device }) {
                 devices[index]["networkData"] = entry.networkData.json
             } else {
-                var item = Self.keyMembers(entry.device)
-                item["networkData"] = entry.networkData.json
-                devices.append(.object(item))
+                devices.append(entry.json)
             }
         }
         if devices.isEmpty { status["devices"] = Optional.none } else { status["devices"] = .array(devices) }

@@ -46,7 +46,7 @@ fuzz { input in
             guard case .success(let claim?)? = state.resourceClaims([key]).first else {
                 fatalError("ResourceClaim \(key) is in the file but not found")
             }
-            _ = claim.allocatedDevices
+            _ = claim.allocationResults
         case "ResourceSlice":
             let slice = ResourceSlice(json: object)
             _ = state.resourceSlices(nodeName: slice.nodeName ?? "", drivers: [slice.driver])
