@@ -12,6 +12,13 @@ import SystemSupport
 // reads back with that one annotation changed and nothing else.
 let folder = "/tmp/multus-swift-fuzz-manifest-\(getpid())"
 try! FileSystem.makeDirectories(folder)
+// Gone when libFuzzer exits after -max_total_time or -runs (exit runs atexit
+// handlers); after a crash it stays, beside the input that caused it.
+atexit {
+    let folder = "/tmp/multus-swift-fuzz-manifest-\(getpid())"
+    for name in FileSystem.list(folder) { try? FileSystem.remove(Paths.join(folder, name)) }
+    rmdir(folder)
+}
 let networkStatus = "[{\n    \"name\": \"default/net-\u{e9}\",\n    \"ips\": [\"10.1.0.2\"],\n    \"dns\": {}\n}]"
 let statusKey = WellKnownAnnotation.networkStatus
 
