@@ -1,6 +1,11 @@
 # multus-swift — build, test, demo, bench.
-SWIFT ?= swift
+SWIFTPM ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
+# SwiftPM leaves TemporaryDirectory.* folders in $$TMPDIR on every call: they
+# go under .build (removed with it), not /tmp. The tests' own folders are in /tmp.
+SWIFTPM_TMP := $(CURDIR)/.build/tmp
+$(shell mkdir -p $(SWIFTPM_TMP))
+SWIFT = TMPDIR=$(SWIFTPM_TMP) $(SWIFTPM)
 RELEASE_BIN := .build/release/multus-swift
 
 .PHONY: all build release test demo bench deps clean fuzz fuzz-smoke fuzz-build
