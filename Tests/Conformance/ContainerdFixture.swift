@@ -113,7 +113,7 @@ final class Containerd: @unchecked Sendable {
     /// Starts containerd and waits until its CRI answers Version.
     func start() throws {
         let daemon = try ChildProcess(Self.binary, ["--config", dir + "/config.toml"],
-                                environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"], log: logPath)
+                                      environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"], log: logPath)
         process = daemon
         let deadline = Date().addingTimeInterval(30)
         var last = ""

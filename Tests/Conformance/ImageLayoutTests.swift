@@ -3,7 +3,6 @@ import Foundation
 import KubeAPIServerDouble
 import Testing
 import TestSupport
-import struct TestSupport.TemporaryDirectory
 
 /// The image as install/image-layout.sh lays it out (what install/Containerfile
 /// copies), in a temporary root that stands in for the container: Go Multus's
@@ -155,10 +154,10 @@ struct ImageLayoutTests {
         let mounts = "mount --rbind / \(root.path)/hostroot && mount --rbind /run/netns \(root.path)/run/netns"
             + " && mount --bind \(Harness.pluginDir) \(root.path)/usr/lib/cni"
         let daemon = try ChildProcess("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c",
-                                                     "\(mounts) && exec /usr/sbin/chroot \(root.path) /usr/src/multus-cni/bin/multus-daemon"],
-                                environment: ["MULTUS_NODE_NAME": "node-1", "KUBERNETES_SERVICE_HOST": "127.0.0.1",
-                                              "KUBERNETES_SERVICE_PORT": String(server.port), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"],
-                                log: sandbox.dir + "/daemon.log")
+                                                           "\(mounts) && exec /usr/sbin/chroot \(root.path) /usr/src/multus-cni/bin/multus-daemon"],
+                                      environment: ["MULTUS_NODE_NAME": "node-1", "KUBERNETES_SERVICE_HOST": "127.0.0.1",
+                                                    "KUBERNETES_SERVICE_PORT": String(server.port), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"],
+                                      log: sandbox.dir + "/daemon.log")
         defer { daemon.stop() }
         let socket = root.path + "/host/run/multus/multus.sock"
         #expect(eventually(30) { fm.fileExists(atPath: socket) && fm.fileExists(atPath: root.netd + "/00-multus.conf") },

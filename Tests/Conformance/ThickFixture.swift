@@ -90,6 +90,7 @@ final class ThickFixture: @unchecked Sendable {
                 return next
             }
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { return port }  // cannot probe: the daemon's own bind will say
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = in_port_t(UInt16(port).bigEndian)

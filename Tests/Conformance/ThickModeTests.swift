@@ -180,7 +180,8 @@ struct ThickModeTests {
     }
 
     /// multusConfigFile a path (not auto): the operator's shim config is copied
-    /// into cniConfigDir and the daemon keeps serving (Go's exits here).
+    /// into cniConfigDir and the daemon keeps serving (Go's exits here); Go's
+    /// `enablePprof` in it is said at start to be not carried.
     @Test func aUserProvidedConfigIsCopiedAndTheDaemonServesSayingWhatItDoesNotCarry() async throws {
         let userConfig = "/user/70-multus-shim.conflist"
         try await withThick { t in

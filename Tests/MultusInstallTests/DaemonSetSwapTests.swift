@@ -132,7 +132,7 @@ struct DaemonSetSwapTests {
         let ds = try SwappedDaemonSet()
         defer { ds.host.remove() }
         let child = try ChildProcess(ds.root + "/thin_entrypoint", ds.entrypointArgs.map { $0.replacing("/host/etc/cni/net.d", with: "/host/etc/cni/none") },
-                              environment: ds.environment, log: ds.root + "/entrypoint.log")
+                                     environment: ds.environment, log: ds.root + "/entrypoint.log")
         defer { child.terminate() }
         #expect(child.wait(seconds: 10) == 1)
         #expect(FileSystem.list(ds.host.netd).isEmpty)
