@@ -16,7 +16,9 @@ struct SocketError: Error, Sendable, CustomStringConvertible {
 
 /// A stream socket (unix or TCP) whose waits are poll(2) calls bounded by a
 /// deadline on the monotonic clock. Sends use MSG_NOSIGNAL: a peer that went
-/// away is an error, not SIGPIPE. Every descriptor is close-on-exec, so no
+/// away is an error, not SIGPIPE. Connected sockets are non-blocking, so no
+/// connect (to a daemon whose backlog is full) or send (to a peer that stopped
+/// reading) outlasts its deadline. Every descriptor is close-on-exec, so no
 /// plugin inherits one.
 struct StreamSocket: Sendable {
     let fd: Int32
@@ -81,9 +83,10 @@ struct StreamSocket: Sendable {
     func accept(waiting wait: Duration) -> StreamSocket? {
         var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         guard poll(&p, 1, Int32(wait.milliseconds)) > 0 else { return nil }
-        let client = Glibc.accept(fd, nil, nil)
+        let client = Glibc.accept(fd, nil, nil)  // accept4 is not in Swift's Glibc module
         guard client >= 0 else { return nil }
         _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
         return StreamSocket(fd: client)
     }
 
@@ -91,7 +94,7 @@ struct StreamSocket: Sendable {
 
     static func connect(unixPath path: String, timeout: Duration) throws(SocketError) -> StreamSocket {
         var address = try unixAddress(path)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw SocketError("socket(): \(Errno.text())") }
         let deadline = clock.now + timeout
         while true {

@@ -108,3 +108,37 @@ func soon() -> Duration { SystemTime().now + .seconds(5) }
         }
     }
 }
+
+@Suite struct StreamSocketTests {
+    /// A daemon that is alive but no longer accepting (its queue full): the
+    /// shim's connect gives up at its timeout instead of blocking for good.
+    @Test func connectingToAFullQueueGivesUpAtTheTimeout() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir.path + "/daemon.sock"
+            let listener = try StreamSocket.listen(unixPath: path, backlog: 0)
+            let queued = try StreamSocket.connect(unixPath: path, timeout: .seconds(1))  // the one the queue holds
+            defer { queued.close() }
+            let outcome = Mutex<Result<Duration, SocketError>?>(nil)
+            let started = Threads.detach {
+                let clock = SystemTime()
+                let begun = clock.now
+                let result: Result<Duration, SocketError>
+                do throws(SocketError) {
+                    try StreamSocket.connect(unixPath: path, timeout: .milliseconds(300)).close()
+                    result = .success(clock.now - begun)
+                } catch {
+                    result = .failure(error)
+                }
+                outcome.withLock { $0 = result }
+            }
+            try #require(started)
+            let clock = SystemTime()
+            let giveUp = clock.now + .seconds(10)
+            while outcome.withLock({ $0 }) == nil && clock.now < giveUp { clock.sleep(for: .milliseconds(20)) }
+            let blocked = outcome.withLock { $0 } == nil
+            listener.close()  // ends a connect that blocked (the failure this test is for)
+            #expect(!blocked, "connect to a full queue was still blocked after 10 s")
+            if case .success(let took)? = outcome.withLock({ $0 }) { Issue.record("connect succeeded after \(took)") }
+        }
+    }
+}
