@@ -41,7 +41,7 @@ let package = Package(
         // The protobuf wire format, read and written by hand (no generated code).
         .target(name: "ProtobufWire"),
         // One synchronous unary gRPC call over a unix socket: HTTP/2, HPACK, deadline.
-        .target(name: "UnaryGRPC"),
+        .target(name: "UnaryGRPC", dependencies: ["SystemSupport"]),
         // Resource name → device IDs: kubelet pod-resources (gRPC over a unix socket),
         // device-plugin and DRA checkpoints (zlib's CRC-32), ResourceClaims and ResourceSlices.
         .target(name: "DRAClaimReader", dependencies: ["CNISpec", "KubeAPI", "SystemSupport", "ProtobufWire", "UnaryGRPC", "CZlib"]),

@@ -1,4 +1,5 @@
 import CNISpec
+import SystemSupport
 
 /// One event of a WATCH stream: `ADDED`, `MODIFIED`, `DELETED`, `BOOKMARK`
 /// (its object carries only `metadata.resourceVersion`).

@@ -1,3 +1,5 @@
+import SystemSupport
+
 /// The HTTP/2 side of one unary call on a fresh connection: our preface and
 /// SETTINGS, the request on stream 1 (DATA split by the peer's frame size and
 /// windows), then every frame the server sends until stream 1 ends — SETTINGS

@@ -1,3 +1,5 @@
+import SystemSupport
+
 /// One unary gRPC call over a unix socket, synchronous: connect, HTTP/2 with
 /// prior knowledge, one stream carrying the request message, the answer read
 /// until the stream ends, the connection closed. Every wait is bounded by one
@@ -33,7 +35,7 @@ package struct UnaryGRPCCall: Sendable {
 
     /// The response message's bytes.
     package func call(_ request: [UInt8]) throws(UnaryGRPCError) -> [UInt8] {
-        let deadline = Deadline(milliseconds: timeoutMilliseconds)
+        let deadline = Deadline.after(.milliseconds(timeoutMilliseconds))
         let socket = try UnixSocket.connect(path: socketPath, deadline: deadline)
         defer { socket.close() }
         var exchange = HTTP2Exchange(socket: socket, deadline: deadline, maxAnswerBytes: maxAnswerBytes)

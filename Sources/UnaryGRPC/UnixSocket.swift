@@ -1,31 +1,7 @@
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// A point in time on the monotonic clock, and how far away it is.
-struct Deadline {
-    let nanoseconds: UInt64
-    /// The whole budget, for messages.
-    let milliseconds: Int
-
-    init(milliseconds: Int) {
-        self.milliseconds = milliseconds
-        nanoseconds = Self.now() + UInt64(max(0, milliseconds)) * 1_000_000
-    }
-
-    static func now() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
-
-    /// What is left, rounded up to whole milliseconds for poll(2); 0 when past.
-    var remainingMilliseconds: Int32 {
-        let now = Self.now()
-        guard nanoseconds > now else { return 0 }
-        return Int32(clamping: (nanoseconds - now + 999_999) / 1_000_000)
-    }
-}
 
 /// A non-blocking unix stream socket whose every wait is a poll(2) bounded by
 /// the call's deadline. Sends use MSG_NOSIGNAL: a peer that went away is an
@@ -57,13 +33,13 @@ struct UnixSocket {
             let error = errno
             if error == EINTR { continue }
             // A full listen backlog: try again until the deadline.
-            if error == EAGAIN, deadline.remainingMilliseconds > 0 {
-                _ = poll(nil, 0, min(10, deadline.remainingMilliseconds))
+            if error == EAGAIN, !deadline.hasPassed {
+                _ = poll(nil, 0, min(10, deadline.pollTimeout))
                 continue
             }
             _ = Glibc.close(fd)
             if error == EAGAIN {
-                throw .deadlineExceeded(milliseconds: deadline.milliseconds, waitingFor: "the server to accept the connection")
+                throw .deadlineExceeded(milliseconds: deadline.budget.milliseconds, waitingFor: "the server to accept the connection")
             }
             throw .connect(path: path, reason: Self.errnoText(error))
         }
@@ -112,8 +88,8 @@ struct UnixSocket {
 
     private func wait(for events: Int16, deadline: Deadline, waitingFor: String) throws(UnaryGRPCError) {
         while true {
-            let remaining = deadline.remainingMilliseconds
-            guard remaining > 0 else { throw .deadlineExceeded(milliseconds: deadline.milliseconds, waitingFor: waitingFor) }
+            let remaining = deadline.pollTimeout
+            guard remaining > 0 else { throw .deadlineExceeded(milliseconds: deadline.budget.milliseconds, waitingFor: waitingFor) }
             var p = pollfd(fd: fd, events: events, revents: 0)
             let rc = poll(&p, 1, remaining)
             if rc > 0 { return }   // ready, or an error/hang-up that the next call reports

@@ -1,3 +1,5 @@
+import SystemSupport
+
 /// Where and how to reach the API server: the parts of `ServerURL` a
 /// connection needs, and the TLS context (nil for plain http).
 struct Endpoint: Sendable {

@@ -1,3 +1,5 @@
+import SystemSupport
+
 /// Reads HTTP/1.1 responses off a stream, one after another: status line,
 /// headers, and a body framed by Content-Length, chunked transfer coding, or
 /// the end of the connection. Bytes read past one response stay buffered for
