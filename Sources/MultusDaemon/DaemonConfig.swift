@@ -90,12 +90,12 @@ struct DaemonConfig: Sendable {
         requestTimeout = .seconds(timeout)
 
         if let limit = connectionLimit, limit <= 0 {
-            throw .invalidConfig("connection limit must be greater than 0, got \(limit)")
+            throw .invalidConfig("daemon configuration \(path): connectionLimit must be greater than 0, got \(limit)")
         }
         if let port = metricsPort, !(1...65535).contains(port) {
-            throw .invalidConfig("metricsPort must be a TCP port (1 to 65535), not \(port)")
+            throw .invalidConfig("daemon configuration \(path): metricsPort must be a TCP port (1 to 65535), not \(port)")
         }
-        guard timeout > 0 else { throw .invalidConfig("requestTimeoutSeconds must be at least 1, not \(timeout)") }
+        guard timeout > 0 else { throw .invalidConfig("daemon configuration \(path): requestTimeoutSeconds must be at least 1, not \(timeout)") }
     }
 
     static func load(_ path: String) throws(CNIError) -> DaemonConfig {

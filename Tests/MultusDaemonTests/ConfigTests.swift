@@ -56,10 +56,21 @@ import Testing
         #expect(config.log.logToStderr == false, "Go's daemon logs to stderr only when asked")
     }
 
-    @Test func badValuesAreRefused() {
-        #expect(throws: CNIError.self) { try DaemonConfig(path: "d", bytes: Array(#"{"connectionLimit": 0}"#.utf8)) }
-        #expect(throws: CNIError.self) { try DaemonConfig(path: "d", bytes: Array(#"{"metricsPort": "9091"}"#.utf8)) }
-        #expect(throws: CNIError.self) { try DaemonConfig(path: "d", bytes: Array("[]".utf8)) }
+    /// Each refusal names the file, the key and the value.
+    @Test(arguments: [
+        (#"{"connectionLimit": 0}"#, ["d.json", "connectionLimit", "0"]),
+        (#"{"metricsPort": "9091"}"#, ["d.json", "metricsPort", "not a string"]),
+        (#"{"metricsPort": 70000}"#, ["d.json", "metricsPort", "70000"]),
+        (#"{"requestTimeoutSeconds": 0}"#, ["d.json", "requestTimeoutSeconds", "0"]),
+        ("[]", ["d.json", "JSON object"]),
+    ])
+    func badValuesAreRefused(text: String, named: [String]) {
+        do {
+            _ = try DaemonConfig(path: "d.json", bytes: Array(text.utf8))
+            Issue.record("\(text) was accepted")
+        } catch {
+            for part in named { #expect(error.msg.contains(part), "\(error.msg) does not name \(part)") }
+        }
     }
 
     /// Go's overrideCNIConfigWithServerConfig: every key of the file wins; in
