@@ -44,14 +44,20 @@ import Testing
     /// Five tries 100 ms apart instead of a second apart.
     private let busyRetrying = ProcessPluginExecutor(busyWait: .milliseconds(100))
 
+    /// A plugin whose file is still open for writing (execve fails with ETXTBSY), and that descriptor.
+    private func pluginBeingWritten(_ dir: TemporaryDirectory) throws -> (path: String, writer: Int32) {
+        let path = try script(dir, "echo ran")
+        let writer = open(path, O_WRONLY | O_CLOEXEC)
+        try #require(writer >= 0)
+        return (path, writer)
+    }
+
     /// A plugin an installer is still writing ("text file busy") is tried
     /// again a second later, as libcni does; it runs once the writer is done.
     @Test func aPluginBeingWrittenIsRetriedUntilItCanRun() throws {
         let dir = TemporaryDirectory("multus-exec")
         defer { dir.remove() }
-        let path = try script(dir, "echo ran")
-        let writer = open(path, O_WRONLY | O_CLOEXEC)
-        try #require(writer >= 0)
+        let (path, writer) = try pluginBeingWritten(dir)
         let closer = Thread { usleep(200_000); close(writer) }
         closer.start()
         let output = try busyRetrying.run(PluginInvocation(path: path, environment: Self.environment, stdin: [], timeout: .seconds(60)))
@@ -61,9 +67,7 @@ import Testing
     @Test func aPluginStillBusyAfterTheRetriesIsAnErrorNamingIt() throws {
         let dir = TemporaryDirectory("multus-exec")
         defer { dir.remove() }
-        let path = try script(dir, "echo ran")
-        let writer = open(path, O_WRONLY | O_CLOEXEC)
-        try #require(writer >= 0)
+        let (path, writer) = try pluginBeingWritten(dir)
         defer { close(writer) }
         let error = #expect(throws: CNIError.self) {
             try busyRetrying.run(PluginInvocation(path: path, environment: Self.environment, stdin: [], timeout: .seconds(60)))
