@@ -77,18 +77,14 @@ package struct ProcessPluginExecutor: PluginExecuting {
         var attempt = 0
         while true {
             let code: Int32
-            if let root = rootDirectory {
-                do {
+            do throws(SystemError) {
+                if let root = rootDirectory {
                     return try RootSpawn.spawn(root: root, path: invocation.path, arguments: [invocation.path],
                                                environment: invocation.environment, stdin: stdin, stdout: stdout, stderr: stderr)
-                } catch {
-                    code = error.code
                 }
-            } else {
-                switch Self.posixSpawn(invocation, stdin: stdin, stdout: stdout, stderr: stderr) {
-                case .success(let pid): return pid
-                case .failure(let failure): code = failure.code
-                }
+                return try Self.posixSpawn(invocation, stdin: stdin, stdout: stdout, stderr: stderr)
+            } catch {
+                code = error.code
             }
             guard code == ETXTBSY && attempt < Self.busyRetries else {
                 throw .io("cannot execute \(invocation.path)\(rootDirectory.map { " in \($0)" } ?? ""): \(Errno.text(code))")
@@ -100,9 +96,7 @@ package struct ProcessPluginExecutor: PluginExecuting {
 
     static let busyRetries = 5
 
-    private struct SpawnFailure: Error { var code: Int32 }
-
-    private static func posixSpawn(_ invocation: PluginInvocation, stdin: Int32, stdout: Int32, stderr: Int32) -> Result<pid_t, SpawnFailure> {
+    private static func posixSpawn(_ invocation: PluginInvocation, stdin: Int32, stdout: Int32, stderr: Int32) throws(SystemError) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -128,7 +122,8 @@ package struct ProcessPluginExecutor: PluginExecuting {
                 posix_spawn(&pid, invocation.path, &actions, &attributes, cArgv, cEnv)
             }
         }
-        return spawnResult == 0 ? .success(pid) : .failure(SpawnFailure(code: spawnResult))
+        guard spawnResult == 0 else { throw SystemError("posix_spawn", invocation.path, code: spawnResult) }
+        return pid
     }
 
     private static func timeout(_ invocation: PluginInvocation) -> CNIError {
