@@ -159,7 +159,7 @@ if Context.environment["MULTUS_SWIFT_FUZZ"] != nil {
         ("device-plugin-checkpoint", ["DRAClaimReader"]),
         ("dra-checkpoint", ["CNISpec", "DRAClaimReader", "KubeAPI"]),
         ("pod-resources", ["DRAClaimReader", "KubeAPI", "ProtobufWire"]),
-        ("http-response", ["KubeAPI"]),
+        ("http-response", ["KubeAPI", "SystemSupport"]),
         ("hpack", ["UnaryGRPC"]),
     ]
     for harness in harnesses {

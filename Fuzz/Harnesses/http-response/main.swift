@@ -1,5 +1,6 @@
 import FuzzSupport
 @testable import KubeAPI
+import SystemSupport
 
 // The HTTP/1.1 reader sees whatever answers on the API server's address.
 // Input: one byte for how many bytes the stream hands out per read (plus
